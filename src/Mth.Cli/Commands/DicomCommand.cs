@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Mth.Cli.Commands;
+
+/// <summary><c>mth dicom …</c>: DICOM files and network tools over Mth.Dicom.</summary>
+internal static class DicomCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("dicom", "DICOM files and network: dump, render, receive, send, echo.");
+        return command;
+    }
+}
