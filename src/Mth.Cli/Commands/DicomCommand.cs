@@ -8,6 +8,8 @@ internal static class DicomCommand
     public static Command Create()
     {
         var command = new Command("dicom", "DICOM files and network: dump, render, receive, send, echo.");
+        DicomFileCommands.AddTo(command);
+        DicomNetworkCommands.AddTo(command);
         return command;
     }
 }
