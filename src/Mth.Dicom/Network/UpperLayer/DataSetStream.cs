@@ -1,0 +1,141 @@
+namespace Mth.Dicom.Network.UpperLayer;
+
+/// <summary>
+/// The data set of one DIMSE message as a read-only stream over its PDV values, read straight
+/// from the network as the consumer asks: at most one transport buffer is held, never the data
+/// set. It ends after the PDV flagged last. Any failure (the peer aborts, breaks the protocol,
+/// goes silent) is recorded in <see cref="Fault"/> and rethrown to the reader, so a consumer that
+/// stops at an exception never mistakes a cut-off data set for a whole one.
+/// </summary>
+internal sealed class DataSetStream : Stream
+{
+    private readonly PDataReader _reader;
+    private readonly byte _presentationContextId;
+    private readonly CancellationToken _associationToken;
+    private bool _lastFragmentSeen;
+    private bool _started;
+
+    public DataSetStream(PDataReader reader, byte presentationContextId, CancellationToken associationToken)
+    {
+        _reader = reader;
+        _presentationContextId = presentationContextId;
+        _associationToken = associationToken;
+    }
+
+    /// <summary>Set when reading failed; the association cannot continue.</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>True once the last fragment was read to its end.</summary>
+    public bool IsComplete { get; private set; }
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (Fault is not null)
+        {
+            throw new IOException("The data set stream failed earlier.", Fault);
+        }
+
+        if (IsComplete || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_associationToken, cancellationToken);
+        try
+        {
+            while (_reader.PdvRemaining == 0)
+            {
+                if (_started && _lastFragmentSeen)
+                {
+                    IsComplete = true;
+                    return 0;
+                }
+
+                await _reader.NextPdvAsync(linked.Token).ConfigureAwait(false);
+                _started = true;
+                if (_reader.IsCommand || _reader.PresentationContextId != _presentationContextId)
+                {
+                    throw new DicomProtocolException(AbortReason.UnexpectedPduParameter,
+                        $"A {(_reader.IsCommand ? "command" : "data")} fragment on presentation context {_reader.PresentationContextId} " +
+                        $"arrived inside a data set on context {_presentationContextId}.");
+                }
+
+                _lastFragmentSeen = _reader.IsLastFragment;
+            }
+
+            var read = await _reader.ReadValueAsync(buffer, linked.Token).ConfigureAwait(false);
+            BytesRead += read;
+            return read;
+        }
+        catch (Exception ex)
+        {
+            Fault = ex;
+            throw;
+        }
+    }
+
+    /// <summary>Reads and discards the rest of the data set, so the association can answer and go on.</summary>
+    public async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        var scratch = new byte[16 * 1024];
+        while (!IsComplete)
+        {
+            if (Fault is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Fault);
+            }
+
+            if (_reader.PdvRemaining > 0)
+            {
+                var skipped = _reader.PdvRemaining;
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(_associationToken, cancellationToken);
+                try
+                {
+                    await _reader.SkipValueAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Fault = ex;
+                    throw;
+                }
+
+                BytesRead += skipped;
+                continue;
+            }
+
+            await ReadAsync(scratch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
