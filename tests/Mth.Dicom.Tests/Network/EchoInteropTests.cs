@@ -11,7 +11,7 @@ public sealed class EchoInteropTests
     {
         await using var server = TestServer.Start(new RefusingStoreHandler());
 
-        var result = await DcmtkTools.RunAsync("echoscu", ["-aec", server.AeTitle, "-aet", "ECHOSCU", "127.0.0.1", server.Port.ToString()],
+        var result = await DcmtkProcess.RunAsync("echoscu", ["-aec", server.AeTitle, "-aet", "ECHOSCU", "127.0.0.1", server.Port.ToString()],
             TimeSpan.FromSeconds(30));
 
         Assert.True(result.Succeeded, result.ToString());

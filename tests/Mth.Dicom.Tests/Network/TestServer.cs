@@ -49,3 +49,28 @@ internal sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }
+
+/// <summary>Option tweaks tests use, applied to a copy.</summary>
+internal static class DicomServerOptionsExtensions
+{
+    public static DicomServerOptions With(this DicomServerOptions options, IEnumerable<string>? allowedCallingAeTitles = null,
+        int? maxAssociations = null, TimeSpan? artimTimeout = null, TimeSpan? idleTimeout = null, TimeSpan? shutdownGracePeriod = null) => new()
+    {
+        AeTitle = options.AeTitle,
+        AcceptAnyCalledAeTitle = options.AcceptAnyCalledAeTitle,
+        AllowedCallingAeTitles = allowedCallingAeTitles is null ? options.AllowedCallingAeTitles : new HashSet<string>(allowedCallingAeTitles, StringComparer.Ordinal),
+        StorageSopClasses = options.StorageSopClasses,
+        AcceptVerification = options.AcceptVerification,
+        TransferSyntaxes = options.TransferSyntaxes,
+        MaxPduLength = options.MaxPduLength,
+        MaxSendPduLength = options.MaxSendPduLength,
+        MaxAssociateRequestLength = options.MaxAssociateRequestLength,
+        MaxCommandSetLength = options.MaxCommandSetLength,
+        MaxAssociations = maxAssociations ?? options.MaxAssociations,
+        ArtimTimeout = artimTimeout ?? options.ArtimTimeout,
+        IdleTimeout = idleTimeout ?? options.IdleTimeout,
+        ShutdownGracePeriod = shutdownGracePeriod ?? options.ShutdownGracePeriod,
+        ValidateDataSets = options.ValidateDataSets,
+        ReaderOptions = options.ReaderOptions,
+    };
+}

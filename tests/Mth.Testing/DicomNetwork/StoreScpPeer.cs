@@ -39,7 +39,7 @@ public sealed class StoreScpPeer : IAsyncDisposable
             var arguments = new List<string> { "-aet", aeTitle, "-od", outputDirectory, "+xa", "-dhl", "-fe", ".dcm" };
             arguments.AddRange(extraArguments ?? []);
             arguments.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var process = DcmtkTools.Start("storescp", arguments);
+            var process = DcmtkProcess.Start("storescp", arguments);
             // Drain its output so a chatty peer never blocks on a full pipe.
             process.OutputDataReceived += (_, _) => { };
             process.ErrorDataReceived += (_, _) => { };

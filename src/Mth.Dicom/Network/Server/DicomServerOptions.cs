@@ -55,6 +55,16 @@ public sealed class DicomServerOptions
     /// <summary>On stop, how long associations may finish the operation in progress before they are aborted.</summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Check each C-STORE data set while it streams: well formed, and the SOP Class and Instance
+    /// UIDs of the command. A data set that fails is answered 0xC000 or 0xA900 and the handler's
+    /// read throws, so nothing of it is kept.
+    /// </summary>
+    public bool ValidateDataSets { get; init; } = true;
+
+    /// <summary>Limits applied when validating data sets.</summary>
+    public Mth.Dicom.IO.DicomReaderOptions ReaderOptions { get; init; } = Mth.Dicom.IO.DicomReaderOptions.Default;
+
     public string ImplementationClassUid { get; init; } = DicomImplementation.ClassUid;
 
     public string ImplementationVersionName { get; init; } = DicomImplementation.VersionName;

@@ -275,7 +275,10 @@ internal sealed class ServiceAssociation
                 MoveOriginatorAeTitle = command.MoveOriginatorAeTitle,
                 MoveOriginatorMessageId = command.MoveOriginatorMessageId,
             };
-            status = await InvokeStoreHandlerAsync(request, dataSet, abort).ConfigureAwait(false);
+            var validating = _options.ValidateDataSets
+                ? new ValidatingDataSetStream(dataSet, context.TransferSyntax, request.SopClassUid, request.SopInstanceUid, _options.ReaderOptions)
+                : null;
+            status = await InvokeStoreHandlerAsync(request, validating ?? (Stream)dataSet, dataSet, validating, abort).ConfigureAwait(false);
         }
 
         await dataSet.DrainAsync(abort).ConfigureAwait(false);
@@ -310,12 +313,13 @@ internal sealed class ServiceAssociation
         return null;
     }
 
-    private async Task<DimseStatus> InvokeStoreHandlerAsync(DicomStoreRequest request, DataSetStream dataSet, CancellationToken abort)
+    private async Task<DimseStatus> InvokeStoreHandlerAsync(DicomStoreRequest request, Stream handlerStream, DataSetStream dataSet,
+        ValidatingDataSetStream? validating, CancellationToken abort)
     {
         DimseStatus status;
         try
         {
-            status = await _storeHandler.StoreAsync(request, dataSet, abort).ConfigureAwait(false);
+            status = await _storeHandler.StoreAsync(request, handlerStream, abort).ConfigureAwait(false);
         }
         catch (Exception) when (dataSet.Fault is not null)
         {
@@ -326,6 +330,14 @@ internal sealed class ServiceAssociation
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception) when (validating?.Rejection is not null)
+        {
+            return Refused(validating.Rejection);
+        }
+        catch (DataSetRejectedException ex)
+        {
+            return Refused(ex);
         }
         catch (IOException ex)
         {
@@ -343,6 +355,11 @@ internal sealed class ServiceAssociation
             ExceptionDispatchInfo.Throw(dataSet.Fault);
         }
 
+        if (validating?.Rejection is { } rejection)
+        {
+            return Refused(rejection);
+        }
+
         if (status.IsSuccessOrWarning && !dataSet.IsComplete)
         {
             // Success must mean the whole instance is durable; a handler that did not read it all cannot know that.
@@ -351,6 +368,12 @@ internal sealed class ServiceAssociation
         }
 
         return status;
+    }
+
+    private DimseStatus Refused(DataSetRejectedException rejection)
+    {
+        _log.Write(DicomLogLevel.Warning, $"{Name}: data set refused: {rejection.Message}");
+        return rejection.Status;
     }
 
     private async Task DrainIfPresentAsync(DimseCommand command, byte contextId, CancellationToken abort)
