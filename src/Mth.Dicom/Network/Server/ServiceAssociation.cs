@@ -26,6 +26,7 @@ internal sealed class ServiceAssociation
     private readonly PduReader _reader;
     private readonly PDataReader _pdata;
     private PduWriter? _writer;
+    private bool _slotTaken;
     private AssociationContext? _context;
     private IReadOnlyDictionary<byte, AcceptedPresentationContext> _accepted = new Dictionary<byte, AcceptedPresentationContext>();
 
@@ -63,7 +64,6 @@ internal sealed class ServiceAssociation
     /// <param name="abort">Signals an immediate stop: honoured everywhere.</param>
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
-        var slotTaken = false;
         try
         {
             var request = await ReceiveAssociateRequestAsync(abort).ConfigureAwait(false);
@@ -75,8 +75,8 @@ internal sealed class ServiceAssociation
             var rejection = _negotiator.CheckAdmission(request);
             if (rejection is null)
             {
-                slotTaken = _tryTakeSlot();
-                if (!slotTaken)
+                _slotTaken = _tryTakeSlot();
+                if (!_slotTaken)
                 {
                     rejection = AssociateReject.LocalLimitExceeded;
                 }
@@ -126,12 +126,18 @@ internal sealed class ServiceAssociation
         }
         finally
         {
-            if (slotTaken)
-            {
-                _releaseSlot();
-            }
-
+            ReleaseSlot();
             await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Frees the association's place under the cap once, as soon as it is released (before the connection closes).</summary>
+    private void ReleaseSlot()
+    {
+        if (_slotTaken)
+        {
+            _slotTaken = false;
+            _releaseSlot();
         }
     }
 
@@ -206,6 +212,7 @@ internal sealed class ServiceAssociation
                         await _reader.ReadBodyAsync(h.Length, 64, "A-RELEASE-RQ", abort).ConfigureAwait(false);
                         await _writer!.WritePduAsync(AssociationPduCodec.EncodeReleaseResponse(), abort).ConfigureAwait(false);
                         _log.Write(DicomLogLevel.Information, $"{Name}: released.");
+                        ReleaseSlot();
                         await WaitForPeerCloseAsync(abort).ConfigureAwait(false);
                         return;
                     default:
