@@ -111,10 +111,9 @@ public sealed class DicomFileSender
                 var context = association.FindContext(instance.SopClassUid, instance.TransferSyntax);
                 if (context is null)
                 {
-                    var accepted = association.FindContext(instance.SopClassUid);
-                    var why = accepted is null
+                    var why = association.FindContext(instance.SopClassUid) is null
                         ? $"the peer accepts no presentation context for SOP class {instance.SopClassUid}"
-                        : $"the peer does not accept {instance.TransferSyntax.Name} for SOP class {instance.SopClassUid} (only {accepted.TransferSyntax.Name}), and files are sent as stored";
+                        : $"the peer refused {instance.TransferSyntax.Name} for SOP class {instance.SopClassUid}; files are sent as stored, not converted";
                     report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, null, why));
                     continue;
                 }
