@@ -33,7 +33,7 @@ public sealed class ClientInteropTests : IDisposable
         var results = await sender.SendAsync("127.0.0.1", storescp.Port, [instance.Path]);
 
         var result = Assert.Single(results);
-        Assert.True(result.Succeeded, result.Error);
+        Assert.True(result.Succeeded, $"{result.Error}\nstorescp:\n{storescp.Output}");
         var stored = await WaitForFileAsync(instance.SopInstanceUid);
         Assert.Equal(Dcmtk.DumpDataSet(instance.Path), Dcmtk.DumpDataSet(stored));
     }

@@ -172,6 +172,24 @@ public sealed class StoreStatusTests : IDisposable
     }
 
     [Fact]
+    public async Task An_odd_length_deflated_data_set_travels_in_even_fragments_with_one_trailing_pad_byte()
+    {
+        var recorder = new RecordingHandler();
+        await using var server = TestServer.Start(recorder);
+        await using var association = await AssociateAsync(server, TransferSyntax.DeflatedExplicitVRLittleEndian);
+        var oddLength = new byte[100_001];
+        new Random(5).NextBytes(oddLength);
+
+        var status = await association.StoreAsync(association.FindContext(StorageSopClasses.CTImage)!, StorageSopClasses.CTImage,
+            DicomTestInstances.NewUid(), new MemoryStream(oddLength));
+
+        Assert.True(status.IsSuccess);
+        Assert.Equal(oddLength.Length + 1, recorder.Received.Single().Length);
+        Assert.Equal(oddLength, recorder.Received.Single()[..^1]);
+        Assert.Equal(0, recorder.Received.Single()[^1]);
+    }
+
+    [Fact]
     public async Task Presentation_contexts_are_refused_with_the_reason_for_each()
     {
         await using var server = TestServer.Start(new LazyHandler());
@@ -243,12 +261,15 @@ public sealed class StoreStatusTests : IDisposable
 
         public List<long> BytesRead { get; } = [];
 
+        public List<byte[]> Received { get; } = [];
+
         public async ValueTask<DimseStatus> StoreAsync(DicomStoreRequest request, Stream dataSet, CancellationToken cancellationToken)
         {
             Requests.Add(request);
             var sink = new MemoryStream();
             await dataSet.CopyToAsync(sink, cancellationToken);
             BytesRead.Add(sink.Length);
+            Received.Add(sink.ToArray());
             return DimseStatus.Success;
         }
     }

@@ -12,9 +12,12 @@ public sealed class StoreScpPeer : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private StoreScpPeer(Process process, int port, string aeTitle, string outputDirectory)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
+
+    private StoreScpPeer(Process process, int port, string aeTitle, string outputDirectory, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         _process = process;
+        _output = output;
         Port = port;
         AeTitle = aeTitle;
         OutputDirectory = outputDirectory;
@@ -26,6 +29,9 @@ public sealed class StoreScpPeer : IAsyncDisposable
 
     public string OutputDirectory { get; }
 
+    /// <summary>What storescp printed so far (it runs with -v).</summary>
+    public string Output => string.Join('\n', _output);
+
     /// <summary>
     /// Starts storescp accepting every transfer syntax it supports; returns once it accepts connections.
     /// </summary>
@@ -36,16 +42,17 @@ public sealed class StoreScpPeer : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var port = FreeTcpPort.Next();
-            var arguments = new List<string> { "-aet", aeTitle, "-od", outputDirectory, "+xa", "-dhl", "-fe", ".dcm" };
+            var arguments = new List<string> { "-aet", aeTitle, "-od", outputDirectory, "+xa", "-dhl", "-fe", ".dcm", "-v" };
             arguments.AddRange(extraArguments ?? []);
             arguments.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var process = DcmtkProcess.Start("storescp", arguments);
-            // Drain its output so a chatty peer never blocks on a full pipe.
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
+            // Keep its output (a full pipe would block it) for failure messages.
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var peer = new StoreScpPeer(process, port, aeTitle, outputDirectory);
+            var peer = new StoreScpPeer(process, port, aeTitle, outputDirectory, output);
             if (await peer.WaitUntilListeningAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false))
             {
                 return peer;

@@ -12,6 +12,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
 {
     private readonly Stream _transport;
     private readonly DicomClientOptions _options;
+    private readonly InactivityTimer _inactivity;
     private readonly PduReader _reader;
     private readonly PDataReader _pdata;
     private readonly PduWriter _writer;
@@ -19,14 +20,15 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     private ushort _nextMessageId;
     private bool _closed;
 
-    private DicomClientAssociation(Stream transport, DicomClientOptions options, PduReader reader, AssociateAccept accept,
+    private DicomClientAssociation(Stream transport, DicomClientOptions options, InactivityTimer inactivity, PduReader reader, AssociateAccept accept,
         IReadOnlyList<AcceptedPresentationContext> accepted)
     {
         _transport = transport;
         _options = options;
+        _inactivity = inactivity;
         _reader = reader;
         _pdata = new PDataReader(reader, options.MaxPduLength);
-        _writer = new PduWriter(transport, accept.UserInformation.MaxPduLength, options.MaxSendPduLength) { Timeout = options.DimseTimeout };
+        _writer = new PduWriter(transport, inactivity, accept.UserInformation.MaxPduLength, options.MaxSendPduLength);
         Accept = accept;
         AcceptedContexts = accepted;
     }
@@ -84,14 +86,17 @@ public sealed class DicomClientAssociation : IAsyncDisposable
             throw new ArgumentException($"Propose 1 to {AssociationPduCodec.MaxPresentationContexts} presentation contexts.", nameof(contexts));
         }
 
+        var inactivity = new InactivityTimer(options.AssociationTimeout, CancellationToken.None);
         try
         {
+            using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, inactivity.Token);
+            cancellationToken = operation.Token;
             var request = new AssociateRequest(options.CalledAeTitle, options.CallingAeTitle, contexts,
                 new UserInformation(options.MaxPduLength, options.ImplementationClassUid, options.ImplementationVersionName));
-            var requestWriter = new PduWriter(transport, 0, options.MaxSendPduLength) { Timeout = options.AssociationTimeout };
+            var requestWriter = new PduWriter(transport, inactivity, 0, options.MaxSendPduLength);
             await requestWriter.WritePduAsync(AssociationPduCodec.EncodeRequest(request), cancellationToken).ConfigureAwait(false);
 
-            var reader = new PduReader(transport) { Timeout = options.AssociationTimeout };
+            var reader = new PduReader(transport, inactivity);
             var header = await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new PeerConnectionLostException("The peer closed the connection instead of answering the A-ASSOCIATE-RQ.");
             switch ((PduType)header.Type)
@@ -100,8 +105,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
                     var body = await reader.ReadBodyAsync(header.Length, 1024 * 1024, "A-ASSOCIATE-AC", cancellationToken).ConfigureAwait(false);
                     var accept = AssociationPduCodec.DecodeAccept(body);
                     var accepted = MatchAccepted(contexts, accept);
-                    reader.Timeout = options.DimseTimeout;
-                    return new DicomClientAssociation(transport, options, reader, accept, accepted);
+                    inactivity.Timeout = options.DimseTimeout;
+                    return new DicomClientAssociation(transport, options, inactivity, reader, accept, accepted);
                 case PduType.AssociateReject:
                     var reject = await reader.ReadBodyAsync(header.Length, 64, "A-ASSOCIATE-RJ", cancellationToken).ConfigureAwait(false);
                     throw new AssociationRejectedException(AssociationPduCodec.DecodeReject(reject));
@@ -114,6 +119,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         }
         catch
         {
+            inactivity.Dispose();
             await transport.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -147,6 +153,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         var context = FindContext(DicomNetworkUids.Verification)
             ?? throw new InvalidOperationException("The peer did not accept the Verification SOP class.");
         await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inactivity.Token);
+        cancellationToken = operation.Token;
         try
         {
             var request = DimseCommand.EchoRequest(NextMessageId());
@@ -176,6 +184,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         }
 
         await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inactivity.Token);
+        cancellationToken = operation.Token;
         try
         {
             var request = DimseCommand.StoreRequest(NextMessageId(), sopClassUid, sopInstanceUid);
@@ -193,6 +203,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
         await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inactivity.Token);
+        cancellationToken = operation.Token;
         try
         {
             if (_closed)
@@ -201,7 +213,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
             }
 
             await _writer.WritePduAsync(AssociationPduCodec.EncodeReleaseRequest(), cancellationToken).ConfigureAwait(false);
-            _reader.Timeout = _options.AssociationTimeout;
+            _inactivity.Timeout = _options.AssociationTimeout;
             while (true)
             {
                 var header = await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false)
@@ -257,6 +269,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await AbortAsync().ConfigureAwait(false);
+        _inactivity.Dispose();
         _exclusive.Dispose();
     }
 

@@ -166,21 +166,21 @@ public sealed class DicomServer : IAsyncDisposable
 
     private Task RunAssociationAsync(long id, Stream transport, EndPoint? remote, CancellationToken cancellationToken)
     {
-        var association = new ServiceAssociation(id, transport, remote, _options, _negotiator, _storeHandler, _log, Statistics,
-            TryTakeSlot, ReleaseSlot);
-        var task = RunLinkedAsync(association, cancellationToken);
+        var task = RunLinkedAsync(id, transport, remote, cancellationToken);
         _connections[id] = task;
         _ = task.ContinueWith(_ => _connections.TryRemove(id, out Task? _), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
     }
 
-    private async Task RunLinkedAsync(ServiceAssociation association, CancellationToken cancellationToken)
+    private async Task RunLinkedAsync(long id, Stream transport, EndPoint? remote, CancellationToken cancellationToken)
     {
         await Task.Yield();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, cancellationToken);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, cancellationToken);
-        await association.RunAsync(stopping.Token, abort.Token).ConfigureAwait(false);
+        var association = new ServiceAssociation(id, transport, remote, _options, _negotiator, _storeHandler, _log, Statistics,
+            TryTakeSlot, ReleaseSlot, stopping.Token, abort.Token);
+        await association.RunAsync().ConfigureAwait(false);
     }
 
     private bool TryTakeSlot()

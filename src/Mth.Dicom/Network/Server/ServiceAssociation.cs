@@ -23,6 +23,10 @@ internal sealed class ServiceAssociation
     private readonly Stream _transport;
     private readonly EndPoint? _remote;
     private readonly long _id;
+    private readonly CancellationToken _stopping;
+    private readonly CancellationToken _abort;
+    private readonly InactivityTimer _inactivity;
+    private readonly CancellationTokenSource _betweenMessages;
     private readonly PduReader _reader;
     private readonly PDataReader _pdata;
     private PduWriter? _writer;
@@ -40,7 +44,9 @@ internal sealed class ServiceAssociation
         IDicomNetworkLog log,
         DicomServerStatistics statistics,
         Func<bool> tryTakeSlot,
-        Action releaseSlot)
+        Action releaseSlot,
+        CancellationToken stopping,
+        CancellationToken abort)
     {
         _id = id;
         _transport = transport;
@@ -52,7 +58,13 @@ internal sealed class ServiceAssociation
         _statistics = statistics;
         _tryTakeSlot = tryTakeSlot;
         _releaseSlot = releaseSlot;
-        _reader = new PduReader(transport) { Timeout = options.ArtimTimeout };
+        _stopping = stopping;
+        _abort = abort;
+        // One token for all I/O: the server's abort or the peer's silence past the current timeout.
+        _inactivity = new InactivityTimer(options.ArtimTimeout, abort);
+        // Between messages a graceful stop may also interrupt the wait.
+        _betweenMessages = CancellationTokenSource.CreateLinkedTokenSource(stopping, _inactivity.Token);
+        _reader = new PduReader(transport, _inactivity);
         _pdata = new PDataReader(_reader, options.MaxPduLength);
     }
 
@@ -60,10 +72,10 @@ internal sealed class ServiceAssociation
         ? $"Association {_id} ({c.CallingAeTitle} -> {c.CalledAeTitle} from {_remote})"
         : $"Connection {_id} from {_remote}";
 
-    /// <param name="stopping">Signals a graceful stop: honoured between DIMSE messages.</param>
-    /// <param name="abort">Signals an immediate stop: honoured everywhere.</param>
-    public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
+    /// <summary>Serves the connection to its end. The stopping token (a graceful stop) is honoured between DIMSE messages, the abort token everywhere.</summary>
+    public async Task RunAsync()
     {
+        var abort = _inactivity.Token;
         try
         {
             var request = await ReceiveAssociateRequestAsync(abort).ConfigureAwait(false);
@@ -89,7 +101,7 @@ internal sealed class ServiceAssociation
             }
 
             await AcceptAsync(request, abort).ConfigureAwait(false);
-            await ServeMessagesAsync(stopping, abort).ConfigureAwait(false);
+            await ServeMessagesAsync(abort).ConfigureAwait(false);
         }
         catch (DicomProtocolException ex)
         {
@@ -112,7 +124,13 @@ internal sealed class ServiceAssociation
                 await TrySendAbortAsync(new AbortPdu(AbortSource.ServiceProvider, AbortReason.NotSpecified)).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (_inactivity.TimedOut && !_abort.IsCancellationRequested)
+        {
+            _statistics.AssociationAborted();
+            _log.Write(DicomLogLevel.Warning, $"{Name}: aborted, the peer stalled for {_inactivity.Timeout.TotalSeconds:0.#} s.");
+            await TrySendAbortAsync(new AbortPdu(AbortSource.ServiceProvider, AbortReason.NotSpecified)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested || _abort.IsCancellationRequested)
         {
             _statistics.AssociationAborted();
             _log.Write(DicomLogLevel.Information, $"{Name}: aborted because the server is stopping.");
@@ -127,6 +145,8 @@ internal sealed class ServiceAssociation
         finally
         {
             ReleaseSlot();
+            _betweenMessages.Dispose();
+            _inactivity.Dispose();
             await _transport.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -164,7 +184,7 @@ internal sealed class ServiceAssociation
         _statistics.AssociationRejected();
         _log.Write(DicomLogLevel.Warning,
             $"{Name}: A-ASSOCIATE-RQ from '{request.CallingAeTitle}' to '{request.CalledAeTitle}' rejected: {reject.Describe()}.");
-        var writer = new PduWriter(_transport, 0, _options.MaxSendPduLength) { Timeout = _options.ArtimTimeout };
+        var writer = new PduWriter(_transport, _inactivity, 0, _options.MaxSendPduLength);
         await writer.WritePduAsync(AssociationPduCodec.EncodeReject(reject), abort).ConfigureAwait(false);
         await WaitForPeerCloseAsync(abort).ConfigureAwait(false);
     }
@@ -175,27 +195,23 @@ internal sealed class ServiceAssociation
         _accepted = accepted;
         _context = new AssociationContext(_id, request.CallingAeTitle, request.CalledAeTitle, _remote,
             request.UserInformation.ImplementationClassUid, request.UserInformation.ImplementationVersionName);
-        _writer = new PduWriter(_transport, request.UserInformation.MaxPduLength, _options.MaxSendPduLength)
-        {
-            Timeout = _options.IdleTimeout,
-        };
+        _writer = new PduWriter(_transport, _inactivity, request.UserInformation.MaxPduLength, _options.MaxSendPduLength);
+        _inactivity.Timeout = _options.IdleTimeout;
         await _writer.WritePduAsync(AssociationPduCodec.EncodeAccept(accept), abort).ConfigureAwait(false);
-        _reader.Timeout = _options.IdleTimeout;
         _statistics.AssociationAccepted();
         _log.Write(DicomLogLevel.Information,
             $"{Name}: accepted {accepted.Count} of {request.PresentationContexts.Count} presentation contexts " +
             $"(peer implementation {request.UserInformation.ImplementationClassUid} {request.UserInformation.ImplementationVersionName}).");
     }
 
-    private async Task ServeMessagesAsync(CancellationToken stopping, CancellationToken abort)
+    private async Task ServeMessagesAsync(CancellationToken abort)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping, abort);
         while (true)
         {
             if (!_pdata.HasBufferedPdvs)
             {
                 // Between messages a graceful stop may interrupt the wait.
-                var header = await _reader.ReadHeaderAsync(idle.Token).ConfigureAwait(false);
+                var header = await _reader.ReadHeaderAsync(_betweenMessages.Token).ConfigureAwait(false);
                 if (header is not { } h)
                 {
                     _statistics.AssociationAborted();
@@ -400,7 +416,7 @@ internal sealed class ServiceAssociation
     /// <summary>After A-ASSOCIATE-RJ or A-RELEASE-RP the requestor closes the connection; ARTIM bounds the wait (PS3.8 9.1.4).</summary>
     private async Task WaitForPeerCloseAsync(CancellationToken abort)
     {
-        _reader.Timeout = _options.ArtimTimeout;
+        _inactivity.Timeout = _options.ArtimTimeout;
         try
         {
             while (await _reader.ReadHeaderAsync(abort).ConfigureAwait(false) is { } h)

@@ -8,8 +8,8 @@ public enum DurabilityMode
 
     /// <summary>
     /// Instances finished at about the same time (on concurrent associations) are made durable
-    /// together: one syncfs for their data, the renames, one syncfs for the names (Linux; elsewhere
-    /// an fsync per file and per directory within the group).
+    /// together by one committer: their files flushed back to back, then renamed, then each
+    /// directory flushed once for the whole group.
     /// </summary>
     GroupCommit,
 }

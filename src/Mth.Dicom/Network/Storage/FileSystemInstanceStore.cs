@@ -42,7 +42,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
 
         FileSystemSync.FlushDirectory(RootDirectory);
         RemoveLeftovers();
-        _committer = options.Durability == DurabilityMode.GroupCommit ? new GroupCommitter(RootDirectory, options.MaxGroupSize) : null;
+        _committer = options.Durability == DurabilityMode.GroupCommit ? new GroupCommitter(options.MaxGroupSize) : null;
     }
 
     public string RootDirectory { get; }

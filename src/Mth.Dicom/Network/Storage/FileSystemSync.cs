@@ -3,17 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace Mth.Dicom.Network.Storage;
 
-/// <summary>
-/// The durability primitives .NET lacks: flushing a directory's entries (so a rename survives a
-/// crash) and, on Linux, flushing a whole file system with one call (syncfs), which lets a group
-/// of instances be made durable together.
-/// </summary>
+/// <summary>The durability primitive .NET lacks: flushing a directory's entries, so that a rename survives a crash.</summary>
 internal static class FileSystemSync
 {
     private const int ReadOnly = 0;
-
-    /// <summary>True where <see cref="SyncFileSystem"/> is one system call (Linux).</summary>
-    public static bool CanSyncFileSystem => OperatingSystem.IsLinux();
 
     /// <summary>fsync of a directory: makes the names created, renamed or removed in it durable. No-op on Windows, where NTFS journals them.</summary>
     public static void FlushDirectory(string directory)
@@ -24,17 +17,6 @@ internal static class FileSystemSync
         }
 
         WithDescriptor(directory, static fd => fsync(fd), "fsync");
-    }
-
-    /// <summary>syncfs: writes every dirty page and entry of the file system holding <paramref name="path"/>.</summary>
-    public static void SyncFileSystem(string path)
-    {
-        if (!CanSyncFileSystem)
-        {
-            throw new PlatformNotSupportedException("syncfs exists on Linux only.");
-        }
-
-        WithDescriptor(path, static fd => syncfs(fd), "syncfs");
     }
 
     private static void WithDescriptor(string path, Func<int, int> operation, string what)
@@ -63,9 +45,6 @@ internal static class FileSystemSync
 
     [DllImport("libc", SetLastError = true)]
     private static extern int fsync(int fd);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int syncfs(int fd);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);

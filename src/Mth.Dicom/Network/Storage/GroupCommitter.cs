@@ -4,19 +4,18 @@ namespace Mth.Dicom.Network.Storage;
 
 /// <summary>
 /// Makes written files durable in groups: everything queued while the previous group was being
-/// flushed goes into the next one, so under concurrent load one pair of flushes covers many
-/// instances and a lone instance waits for nothing but its own flushes.
+/// flushed goes into the next one, so under concurrent load one round of flushes (the files,
+/// then each directory once) covers many instances, and a lone instance waits for nothing but
+/// its own flushes.
 /// </summary>
 internal sealed class GroupCommitter : IAsyncDisposable
 {
-    private readonly string _root;
     private readonly int _maxGroupSize;
     private readonly Channel<PendingCommit> _queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public GroupCommitter(string root, int maxGroupSize)
+    public GroupCommitter(int maxGroupSize)
     {
-        _root = root;
         _maxGroupSize = maxGroupSize;
         _loop = Task.Run(RunAsync);
     }
@@ -101,14 +100,13 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private void FlushData(List<PendingCommit> group)
+    /// <summary>
+    /// fsync every file of the group, back to back. On journalling file systems the first flush
+    /// commits the transaction that holds all of them, so the rest cost little; this stays
+    /// correct where that is not so, and never flushes other processes' data as syncfs would.
+    /// </summary>
+    private static void FlushData(List<PendingCommit> group)
     {
-        if (FileSystemSync.CanSyncFileSystem)
-        {
-            FileSystemSync.SyncFileSystem(_root);
-            return;
-        }
-
         foreach (var pending in group)
         {
             using var file = new FileStream(pending.TemporaryPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
@@ -116,19 +114,9 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private void FlushNames(List<PendingCommit> renamed)
+    /// <summary>One directory fsync per directory the group renamed into.</summary>
+    private static void FlushNames(List<PendingCommit> renamed)
     {
-        if (renamed.Count == 0)
-        {
-            return;
-        }
-
-        if (FileSystemSync.CanSyncFileSystem)
-        {
-            FileSystemSync.SyncFileSystem(_root);
-            return;
-        }
-
         foreach (var directory in renamed.Select(p => Path.GetDirectoryName(p.FinalPath)!).Distinct(StringComparer.Ordinal))
         {
             FileSystemSync.FlushDirectory(directory);

@@ -62,7 +62,11 @@ internal sealed class DataSetStream : Stream
             return 0;
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_associationToken, cancellationToken);
+        // The handler usually passes the association's own token back: link only when it brings its own.
+        using var linked = cancellationToken.CanBeCanceled && cancellationToken != _associationToken
+            ? CancellationTokenSource.CreateLinkedTokenSource(_associationToken, cancellationToken)
+            : null;
+        var token = linked?.Token ?? _associationToken;
         try
         {
             while (_reader.PdvRemaining == 0)
@@ -73,7 +77,7 @@ internal sealed class DataSetStream : Stream
                     return 0;
                 }
 
-                await _reader.NextPdvAsync(linked.Token).ConfigureAwait(false);
+                await _reader.NextPdvAsync(token).ConfigureAwait(false);
                 _started = true;
                 if (_reader.IsCommand || _reader.PresentationContextId != _presentationContextId)
                 {
@@ -85,7 +89,7 @@ internal sealed class DataSetStream : Stream
                 _lastFragmentSeen = _reader.IsLastFragment;
             }
 
-            var read = await _reader.ReadValueAsync(buffer, linked.Token).ConfigureAwait(false);
+            var read = await _reader.ReadValueAsync(buffer, token).ConfigureAwait(false);
             BytesRead += read;
             return read;
         }

@@ -5,7 +5,8 @@ namespace Mth.Dicom.Network.UpperLayer;
 /// <summary>
 /// Reads PDUs from a transport through one fixed buffer. Lengths announced by the peer are
 /// checked against caller limits before anything is allocated, and every wait for bytes is
-/// bounded by <see cref="Timeout"/>: a silent peer becomes a <see cref="PeerConnectionLostException"/>.
+/// bounded by the connection's <see cref="InactivityTimer"/>: a silent peer becomes a
+/// <see cref="PeerConnectionLostException"/>. Tokens passed in must derive from the timer's token.
 /// </summary>
 internal sealed class PduReader
 {
@@ -14,14 +15,14 @@ internal sealed class PduReader
     private int _start;
     private int _end;
 
-    public PduReader(Stream transport, int bufferSize = 64 * 1024)
+    private readonly InactivityTimer _inactivity;
+
+    public PduReader(Stream transport, InactivityTimer inactivity, int bufferSize = 64 * 1024)
     {
         _transport = transport;
+        _inactivity = inactivity;
         _buffer = new byte[bufferSize];
     }
-
-    /// <summary>How long one wait for bytes from the peer may last (ARTIM before association, the idle timeout after).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     private int Buffered => _end - _start;
 
@@ -151,19 +152,22 @@ internal sealed class PduReader
 
     private async ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        _inactivity.Begin();
         try
         {
-            return await _transport.ReadAsync(destination, timeout.Token).ConfigureAwait(false);
+            return await _transport.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_inactivity.TimedOut)
         {
-            throw new PeerConnectionLostException($"The peer sent nothing for {Timeout.TotalSeconds:0.#} s.");
+            throw new PeerConnectionLostException($"The peer sent nothing for {_inactivity.Timeout.TotalSeconds:0.#} s.");
         }
         catch (IOException ex)
         {
             throw new PeerConnectionLostException("The connection to the peer failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            _inactivity.End();
         }
     }
 

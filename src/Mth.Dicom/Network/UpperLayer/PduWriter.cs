@@ -5,7 +5,8 @@ namespace Mth.Dicom.Network.UpperLayer;
 /// <summary>
 /// Writes PDUs to a transport. DIMSE messages go out as P-DATA-TF PDUs of one PDV each, sized to
 /// the peer's maximum PDU length, with PDU and PDV headers written into the same buffer as the
-/// value so each fragment is one write.
+/// value so each fragment is one write. Tokens passed in must derive from the connection's
+/// <see cref="InactivityTimer"/> token, which bounds how long a write may wait on the peer.
 /// </summary>
 internal sealed class PduWriter
 {
@@ -13,23 +14,24 @@ internal sealed class PduWriter
     private const int FragmentOverhead = PduHeader.Size + 6;
 
     private readonly Stream _transport;
+    private readonly InactivityTimer _inactivity;
     private readonly int _maxFragment;
     private byte[] _current;
     private byte[] _next;
 
     /// <param name="peerMaxPduLength">The maximum PDU length the peer receives; 0 means no limit.</param>
     /// <param name="ownMaxPduLength">The largest PDU this side sends regardless of what the peer allows.</param>
-    public PduWriter(Stream transport, uint peerMaxPduLength, uint ownMaxPduLength)
+    public PduWriter(Stream transport, InactivityTimer inactivity, uint peerMaxPduLength, uint ownMaxPduLength)
     {
         _transport = transport;
+        _inactivity = inactivity;
         var pduLength = peerMaxPduLength == 0 ? ownMaxPduLength : Math.Min(peerMaxPduLength, ownMaxPduLength);
-        // A PDV needs its 6 header bytes and at least one value byte.
-        _maxFragment = (int)Math.Max(pduLength, 7u) - 6;
-        _current = new byte[FragmentOverhead + Math.Min(_maxFragment, 64 * 1024)];
+        // A PDV needs its 6 header bytes and some value; fragments are kept even, as DICOM values are (dcmtk refuses odd ones).
+        _maxFragment = (int)(Math.Max(pduLength, 8u) - 6) & ~1;
+        // One spare byte lets the last fragment of an odd-length data set take its pad.
+        _current = new byte[FragmentOverhead + Math.Min(_maxFragment, 64 * 1024) + 1];
         _next = new byte[_current.Length];
     }
-
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Largest PDV value this writer puts in one P-DATA-TF.</summary>
     public int MaxFragmentLength => _maxFragment;
@@ -56,16 +58,23 @@ internal sealed class PduWriter
     /// <summary>
     /// Streams a data set from <paramref name="source"/>. One fragment is read ahead so the last
     /// one can be flagged without knowing the length in advance; an empty source sends one empty
-    /// last fragment.
+    /// last fragment. An odd total length (a deflated data set can have one) gets one trailing
+    /// NUL byte, which inflating ignores, so every fragment stays even.
     /// </summary>
     public async ValueTask WriteDataSetAsync(byte presentationContextId, Stream source, CancellationToken cancellationToken)
     {
-        var fragment = Math.Min(_maxFragment, _current.Length - FragmentOverhead);
+        var fragment = Math.Min(_maxFragment, _current.Length - FragmentOverhead - 1);
         var count = await FillAsync(source, _current, fragment, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var nextCount = count < fragment ? 0 : await FillAsync(source, _next, fragment, cancellationToken).ConfigureAwait(false);
             var last = nextCount == 0;
+            if (last && (count & 1) == 1)
+            {
+                _current[FragmentOverhead + count] = 0;
+                count++;
+            }
+
             await SendFragmentAsync(_current, presentationContextId, isCommand: false, last, count, cancellationToken).ConfigureAwait(false);
             if (last)
             {
@@ -118,19 +127,22 @@ internal sealed class PduWriter
 
     private async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        _inactivity.Begin();
         try
         {
-            await _transport.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
+            await _transport.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_inactivity.TimedOut)
         {
-            throw new PeerConnectionLostException($"The peer accepted no data for {Timeout.TotalSeconds:0.#} s.");
+            throw new PeerConnectionLostException($"The peer accepted no data for {_inactivity.Timeout.TotalSeconds:0.#} s.");
         }
         catch (IOException ex)
         {
             throw new PeerConnectionLostException("The connection to the peer failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            _inactivity.End();
         }
     }
 }
