@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Mth.Dicom;
+using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
+using Mth.Dicom.Network.UpperLayer;
 using Mth.Dicom.Network.Storage;
 using Mth.Testing.Dicom;
 using Mth.Testing.DicomNetwork;
@@ -41,10 +44,11 @@ public static class DicomBenchmark
             var report = new StringBuilder();
             report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}");
             report.AppendLine();
-            report.AppendLine("| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |");
-            report.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
             Console.Out.WriteLine(report.ToString().TrimEnd());
-
+            await MeasureDurabilityFloorAsync(options, work, report, cancellationToken);
+            const string header = "| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |\n| --- | --- | --- | --- | --- | --- | --- |";
+            report.AppendLine(header);
+            Console.Out.WriteLine(header);
             await MeasureRatesAsync($"{options.SmallInstances} x {options.SmallSize}x{options.SmallSize} CT", options.SmallInstances, options.SmallSize, options, work, report, cancellationToken);
             await MeasureRatesAsync($"{options.LargeInstances} x {options.LargeSize}x{options.LargeSize} CT", options.LargeInstances, options.LargeSize, options, work, report, cancellationToken);
 
@@ -86,6 +90,7 @@ public static class DicomBenchmark
             ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
             ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
             ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
+            ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
         };
 
         foreach (var associations in new[] { 1, options.Associations }.Distinct())
@@ -125,11 +130,15 @@ public static class DicomBenchmark
         return seconds;
     }
 
-    private static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode durability,
+    /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
+    private static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
         int expected, CancellationToken cancellationToken)
     {
-        await using var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = durability });
-        await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store);
+        Directory.CreateDirectory(received);
+        await using var store = durability is { } mode
+            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode })
+            : null;
+        await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store ?? (IDicomStoreHandler)new DiscardingHandler());
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
         var seconds = await SendAsync(files, parts, OurAeTitle, server.LocalEndPoint!.Port, associations, cancellationToken);
         if (server.Statistics.InstancesStored != expected)
@@ -157,6 +166,40 @@ public static class DicomBenchmark
         }
 
         return seconds;
+    }
+
+    /// <summary>
+    /// The file store alone, no network: how many small instances per second one writer can make
+    /// durable on this disk (fsync of the file, rename, fsync of the folder). On one association
+    /// the SCU waits for each answer, so no receiver that acknowledges durable instances only can
+    /// beat this rate there.
+    /// </summary>
+    private static async Task MeasureDurabilityFloorAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(work, "floor");
+        var dataSet = new byte[options.SmallSize * options.SmallSize * 2];
+        var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
+        var association = new AssociationContext(0, "BENCH", OurAeTitle, null, DicomImplementation.ClassUid, null);
+        const int count = 200;
+        await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root }))
+        {
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                var request = new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, DicomTestInstances.NewUid(), (ushort)i);
+                await store.StoreAsync(request, new MemoryStream(dataSet), cancellationToken);
+            }
+
+            var perInstance = watch.Elapsed.TotalMilliseconds / count;
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"Durable-write floor of this disk: {perInstance:0.00} ms per {dataSet.Length / 1024} KiB instance written, fsynced, renamed and its folder fsynced " +
+                $"(at most {1000 / perInstance:0} durable instances/s on one association, network aside).");
+            report.AppendLine(line);
+            report.AppendLine();
+            Console.Out.WriteLine(line);
+        }
+
+        Directory.Delete(root, recursive: true);
     }
 
     private static async Task MeasureMemoryAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
@@ -227,6 +270,16 @@ public static class DicomBenchmark
         }
 
         throw new InvalidOperationException($"storescp wrote fewer than {expected} files.");
+    }
+
+    /// <summary>Reads each data set to its end and keeps nothing (the SCP still validates it).</summary>
+    private sealed class DiscardingHandler : IDicomStoreHandler
+    {
+        public async ValueTask<DimseStatus> StoreAsync(DicomStoreRequest request, Stream dataSet, CancellationToken cancellationToken)
+        {
+            await dataSet.CopyToAsync(Stream.Null, cancellationToken);
+            return DimseStatus.Success;
+        }
     }
 
     private static double Median(List<double> values)
