@@ -182,11 +182,7 @@ public sealed class DicomDataSetReader : IDisposable
     /// </summary>
     public byte[] ReadValue()
     {
-        var length = _parser.ValueRemaining;
-        if (length > Options.MaxInMemoryValueLength)
-        {
-            throw new DicomFormatException($"Value of {Tag} is {length} bytes, more than the {Options.MaxInMemoryValueLength} bytes a value may load into memory", ValueOffset);
-        }
+        var length = CheckInMemoryLength();
 
         var known = _parser.KnownRemaining;
         if ((known >= 0 && length <= known) || length <= BufferSize)
@@ -198,6 +194,23 @@ public sealed class DicomDataSetReader : IDisposable
 
         using var grown = new MemoryStream();
         CopyValueTo(grown);
+        return grown.ToArray();
+    }
+
+    /// <inheritdoc cref="ReadValue()"/>
+    public async ValueTask<byte[]> ReadValueAsync(CancellationToken cancellationToken = default)
+    {
+        var length = CheckInMemoryLength();
+        var known = _parser.KnownRemaining;
+        if ((known >= 0 && length <= known) || length <= BufferSize)
+        {
+            var value = new byte[length];
+            await ReadValueAsync(value, cancellationToken).ConfigureAwait(false);
+            return value;
+        }
+
+        using var grown = new MemoryStream();
+        await CopyValueToAsync(grown, cancellationToken).ConfigureAwait(false);
         return grown.ToArray();
     }
 
@@ -251,6 +264,17 @@ public sealed class DicomDataSetReader : IDisposable
         {
             _stream.Dispose();
         }
+    }
+
+    private long CheckInMemoryLength()
+    {
+        var length = _parser.ValueRemaining;
+        if (length > Options.MaxInMemoryValueLength || length > Array.MaxLength)
+        {
+            throw new DicomFormatException($"Value of {Tag} is {length} bytes, more than the {Options.MaxInMemoryValueLength} bytes a value may load into memory", ValueOffset);
+        }
+
+        return length;
     }
 
     private DicomParseStatus Step()
