@@ -26,7 +26,8 @@ internal static class DicomDataSetLoader
                 case DicomReaderToken.Element:
                 {
                     var value = await ReadValueAsync(reader, source, sourceOffsetBase, threshold, reader.VR.ByteSwapSize, useAsync, cancellationToken).ConfigureAwait(false);
-                    current.Set(new DicomValueElement(reader.Tag, reader.VR, value));
+                    var vr = reader.IsExplicitVR ? reader.VR : ResolveImplicitVR(reader.Tag, reader.VR, current);
+                    current.Set(new DicomValueElement(reader.Tag, vr, value));
                     break;
                 }
 
@@ -97,6 +98,23 @@ internal static class DicomDataSetLoader
 
         DicomByteOrder.Swap(bytes, swap);
         return DicomValue.FromBytes(bytes);
+    }
+
+    /// <summary>
+    /// An implicit VR element whose dictionary entry allows US or SS (pixel values, padding):
+    /// SS when the data set's Pixel Representation (read earlier: it has a lower tag) is 1,
+    /// as PS3.5 A.1 note and dcmtk do.
+    /// </summary>
+    private static DicomVR ResolveImplicitVR(DicomTag tag, DicomVR dictionaryVR, DicomDataSet current)
+    {
+        if (dictionaryVR == DicomVR.US && tag.Group == 0x0028 && tag != DicomTag.LUTDescriptor
+            && Dictionary.DicomDictionary.TryGetEntry(tag, out var entry) && entry.AllowedVRs.Contains(DicomVR.SS)
+            && current.TryGetInt32(DicomTag.PixelRepresentation, out var representation) && representation == 1)
+        {
+            return DicomVR.SS;
+        }
+
+        return dictionaryVR;
     }
 
     private sealed record Container(DicomDataSet Parent, DicomSequence? Sequence, FragmentList? Fragments);

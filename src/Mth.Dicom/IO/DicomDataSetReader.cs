@@ -61,6 +61,9 @@ public sealed class DicomDataSetReader : IDisposable
     /// <summary>The VR from the stream (explicit VR) or the dictionary (implicit VR; UN when unknown).</summary>
     public DicomVR VR => _parser.VR;
 
+    /// <summary>Whether <see cref="VR"/> was read from the stream rather than assumed from the dictionary.</summary>
+    public bool IsExplicitVR => _parser.IsExplicitVR;
+
     /// <summary>Value length; <see cref="uint.MaxValue"/> when undefined (sequences, items, encapsulated pixel data).</summary>
     public uint Length => _parser.Length;
 
