@@ -85,7 +85,7 @@ public sealed class DicomPixelData
     {
         if (frame < 0 || frame >= NumberOfFrames)
         {
-            throw new ArgumentOutOfRangeException(nameof(frame), frame, $"The image has {NumberOfFrames} frame(s), numbered from 0.");
+            throw new ArgumentOutOfRangeException(nameof(frame), $"Frame {frame + 1} (index {frame}) was asked for; the image has {NumberOfFrames} frame(s).");
         }
 
         if (!DicomPixelDecoding.CanDecode(TransferSyntax))

@@ -26,15 +26,21 @@ internal static class RleDecoder
             throw new DicomImageException($"RLE frame has {segmentCount} segments; {samplesPerPixel} samples of {bytesPerSample} bytes need {expected}.");
         }
 
+        // PackBits expands at most 64-fold (2 bytes for a run of 128): a frame the segments
+        // cannot fill is refused before its buffer is allocated.
+        for (var segment = 0; segment < expected; segment++)
+        {
+            var (start, end) = SegmentBounds(encoded, segment, expected);
+            if ((long)pixelCount > ((end - start) / 2 + 1) * 128L)
+            {
+                throw new DicomImageException($"RLE segment {segment + 1} ({end - start} bytes) cannot hold the {pixelCount} bytes its frame needs.");
+            }
+        }
+
         var output = new byte[checked(pixelCount * expected)];
         for (var segment = 0; segment < expected; segment++)
         {
-            var start = BinaryPrimitives.ReadUInt32LittleEndian(encoded[(4 + segment * 4)..]);
-            var end = segment + 1 < expected ? BinaryPrimitives.ReadUInt32LittleEndian(encoded[(8 + segment * 4)..]) : (uint)encoded.Length;
-            if (start < 64 || start > end || end > encoded.Length)
-            {
-                throw new DicomImageException($"RLE segment {segment + 1} has offsets outside its frame.");
-            }
+            var (start, end) = SegmentBounds(encoded, segment, expected);
 
             var sample = segment / bytesPerSample;
             var byteInSample = bytesPerSample - 1 - segment % bytesPerSample; // most significant first
@@ -42,6 +48,18 @@ internal static class RleDecoder
         }
 
         return output;
+    }
+
+    private static (uint Start, uint End) SegmentBounds(ReadOnlySpan<byte> encoded, int segment, int segments)
+    {
+        var start = BinaryPrimitives.ReadUInt32LittleEndian(encoded[(4 + segment * 4)..]);
+        var end = segment + 1 < segments ? BinaryPrimitives.ReadUInt32LittleEndian(encoded[(8 + segment * 4)..]) : (uint)encoded.Length;
+        if (start < 64 || start > end || end > encoded.Length)
+        {
+            throw new DicomImageException($"RLE segment {segment + 1} has offsets outside its frame.");
+        }
+
+        return (start, end);
     }
 
     /// <summary>PackBits: n in 0..127 copies n+1 literal bytes, n in -127..-1 repeats the next byte 1-n times, -128 is a no-op.</summary>
