@@ -11,10 +11,11 @@ namespace Mth.Dicom.Data;
 /// Supported: the default repertoire (ISO_IR 6; bytes above 0x7F, which it does not allow,
 /// are read as Latin-1 as most readers do), ISO_IR 192 (UTF-8), the single-byte sets
 /// ISO_IR 100, 101, 109, 110, 126, 127, 138, 144, 148, 166, 203 and 13, GB18030 and GBK, and
-/// ISO 2022 code extensions that switch between single-byte sets and the double-byte sets of
-/// Korean (ISO 2022 IR 149) and Chinese (ISO 2022 IR 58). Japanese multi-byte sets
-/// (ISO 2022 IR 87, IR 159) are not: their bytes decode to U+FFFD and
-/// <see cref="IsFullySupported"/> is false, naming them in <see cref="UnsupportedTerms"/>.
+/// ISO 2022 code extensions that switch between those single-byte sets, JIS X 0208
+/// (ISO 2022 IR 87), and the double-byte sets of Korean (ISO 2022 IR 149) and Chinese
+/// (ISO 2022 IR 58). JIS X 0212 (ISO 2022 IR 159) and unknown terms are not: their bytes
+/// decode to U+FFFD and <see cref="IsFullySupported"/> is false, naming them in
+/// <see cref="UnsupportedTerms"/>.
 /// </remarks>
 public sealed class DicomCharacterSet
 {
@@ -130,6 +131,7 @@ public sealed class DicomCharacterSet
             "6" => Latin1,
             "149" => CodePage(949),
             "58" => CodePage(936),
+            "87" => Iso2022Japanese,
             var number => IsoIrEncoding(number),
         },
         _ => SingleTermEncoding(term),
@@ -176,7 +178,7 @@ public sealed class DicomCharacterSet
     private string DecodeWithEscapes(ReadOnlySpan<byte> bytes)
     {
         var text = new StringBuilder(bytes.Length);
-        var current = _initial;
+        var current = new RunDecoder(_initial, null);
         var runStart = 0;
         var i = 0;
         while (i < bytes.Length)
@@ -184,19 +186,21 @@ public sealed class DicomCharacterSet
             var b = bytes[i];
             if (b == Escape)
             {
-                text.Append(current.GetString(bytes[runStart..i]));
-                var (length, encoding) = ParseEscape(bytes[i..]);
-                current = encoding;
+                text.Append(current.Decode(bytes[runStart..i]));
+                var (length, decoder) = ParseEscape(bytes[i..]);
+                current = decoder;
                 i += length;
                 runStart = i;
                 continue;
             }
 
-            if (b is (byte)'\\' or (byte)'^' or (byte)'=' or 0x0D or 0x0A or 0x0C or 0x09)
+            // Delimiters return to the initial set. Inside a JIS X 0208 run the same byte values
+            // are halves of two-byte characters; the standard escapes back before a delimiter.
+            if (b is (byte)'\\' or (byte)'^' or (byte)'=' or 0x0D or 0x0A or 0x0C or 0x09 && current.Prefix is null)
             {
-                text.Append(current.GetString(bytes[runStart..i]));
+                text.Append(current.Decode(bytes[runStart..i]));
                 text.Append((char)b);
-                current = _initial;
+                current = new RunDecoder(_initial, null);
                 runStart = ++i;
                 continue;
             }
@@ -204,16 +208,59 @@ public sealed class DicomCharacterSet
             i++;
         }
 
-        text.Append(current.GetString(bytes[runStart..]));
+        text.Append(current.Decode(bytes[runStart..]));
         return text.ToString();
     }
 
-    private (int Length, Encoding Encoding) ParseEscape(ReadOnlySpan<byte> bytes)
+    /// <summary>Decodes a run of bytes in one designated set; a prefix (an escape sequence) is put back for stateful code pages.</summary>
+    private readonly record struct RunDecoder(Encoding Encoding, byte[]? Prefix)
     {
-        // ESC ( B: ASCII in G0; ESC - F / ESC - A …: 96-character sets in G1; ESC $ ) C / ESC $ ) A: Korean / Chinese in G1.
+        public string Decode(ReadOnlySpan<byte> run)
+        {
+            if (Prefix is null || run.IsEmpty)
+            {
+                return Encoding.GetString(run);
+            }
+
+            var bytes = new byte[Prefix.Length + run.Length];
+            Prefix.CopyTo(bytes, 0);
+            run.CopyTo(bytes.AsSpan(Prefix.Length));
+            return Encoding.GetString(bytes);
+        }
+    }
+
+    private static readonly Encoding? Iso2022Japanese = CodePage(50220);
+
+    private static (int Length, RunDecoder Decoder) ParseEscape(ReadOnlySpan<byte> bytes)
+    {
+        var (length, encoding) = ParseSingleByteOrKoreanChineseEscape(bytes);
+        if (encoding is not null)
+        {
+            return (length, new RunDecoder(encoding, null));
+        }
+
+        // ESC $ B (JIS X 0208, ISO 2022 IR 87) in G0: the ISO-2022-JP code page decodes it given its escape.
+        if (bytes.Length >= 3 && bytes[1] == (byte)'$' && bytes[2] == (byte)'B' && Iso2022Japanese is not null)
+        {
+            return (3, new RunDecoder(Iso2022Japanese, [Escape, (byte)'$', (byte)'B']));
+        }
+
+        // Anything else (JIS X 0212 …) is not decoded.
+        return (bytes.Length >= 4 && bytes[1] == (byte)'$' && bytes[2] == (byte)'(' ? 4 : Math.Min(3, bytes.Length), new RunDecoder(Unsupported, null));
+    }
+
+    private static (int Length, Encoding? Encoding) ParseSingleByteOrKoreanChineseEscape(ReadOnlySpan<byte> bytes)
+    {
+        // ESC ( B / ESC ( J: ASCII or JIS X 0201 roman in G0; ESC ) I: JIS X 0201 katakana in G1;
+        // ESC - F, ESC - A …: 96-character sets in G1; ESC $ ) C / ESC $ ) A: Korean / Chinese in G1.
         if (bytes.Length >= 3 && bytes[1] == (byte)'(' && bytes[2] is (byte)'B' or (byte)'J')
         {
             return (3, Latin1);
+        }
+
+        if (bytes.Length >= 3 && bytes[1] == (byte)')' && bytes[2] == (byte)'I')
+        {
+            return (3, Designated("ISO 2022 IR 13"));
         }
 
         if (bytes.Length >= 3 && bytes[1] == (byte)'-')
@@ -246,9 +293,7 @@ public sealed class DicomCharacterSet
             });
         }
 
-        // Anything else (Japanese JIS X 0208 / 0212 …) is not decoded.
-        var length = bytes.Length >= 4 && bytes[1] == (byte)'$' ? 4 : Math.Min(3, bytes.Length);
-        return (length, Unsupported);
+        return (0, null);
     }
 
     private static Encoding Designated(string term) => ExtensionEncoding(term) ?? Unsupported;

@@ -26,13 +26,7 @@ public sealed class CorpusJsonTests : IDisposable
         List<string> unknown = [];
         using (var file = DicomFile.Open(path))
         {
-            if (!file.DataSet.CharacterSet.IsFullySupported)
-            {
-                // Neither side can decode it (dcmtk's iconv has no ISO 2022 IR 87 either): nothing to compare.
-                Assert.NotEmpty(file.DataSet.CharacterSet.UnsupportedTerms);
-                return;
-            }
-
+            Assert.True(file.DataSet.CharacterSet.IsFullySupported);
             if (file.TransferSyntax.IsEncapsulated)
             {
                 // dcm2json refuses to inline compressed pixel data: compare the rest (dcmodify's
@@ -55,7 +49,16 @@ public sealed class CorpusJsonTests : IDisposable
             ours = DicomJsonWriter.ToJson(file.DataSet);
         }
 
-        var theirs = JsonNode.Parse(Dcmtk.RunChecked("dcm2json", path))!.AsObject();
+        var dcm2json = Dcmtk.Run("dcm2json", path);
+        if (dcm2json.ExitCode != 0 && dcm2json.StandardError.Contains("not supported by the utilized character set conversion library", StringComparison.Ordinal))
+        {
+            // dcmtk's iconv cannot convert this character set (ISO 2022 IR 87): check that ours decoded every character.
+            Assert.DoesNotContain('\uFFFD', ours);
+            return;
+        }
+
+        Assert.True(dcm2json.ExitCode == 0, dcm2json.StandardError);
+        var theirs = JsonNode.Parse(dcm2json.StandardOutput)!.AsObject();
         foreach (var key in unknown)
         {
             theirs.Remove(key);
