@@ -84,9 +84,7 @@ public static class DicomImageRenderer
             }
         }
 
-        double ModalityOf(int value) => modalityTable is null ? modality.Apply(value) : modalityTable[value - minStored];
-
-        var voi = voiSource.Resolve(options.Voi, () => ModalityMinMax(stored, ModalityOf, padding), modality.OutputRange(pixels));
+        var voi = voiSource.Resolve(options.Voi, () => ModalityMinMax(stored, modality, modalityTable, minStored, padding), modality.OutputRange(pixels));
         var invert = pixels.Photometric == PhotometricInterpretation.Monochrome1;
         var output = new float[stored.Length];
         if (modalityTable is not null)
@@ -115,7 +113,7 @@ public static class DicomImageRenderer
         return (new FloatImage(pixels.Columns, pixels.Rows, 1, output), voi.Applied);
     }
 
-    private static (double Min, double Max) ModalityMinMax(int[] stored, Func<int, double> modality, Padding? padding)
+    private static (double Min, double Max) ModalityMinMax(int[] stored, ModalityTransform modality, double[]? table, int minStored, Padding? padding)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var value in stored)
@@ -125,13 +123,13 @@ public static class DicomImageRenderer
                 continue;
             }
 
-            var m = modality(value);
-            min = Math.Min(min, m);
-            max = Math.Max(max, m);
+            var m = table is null ? modality.Apply(value) : table[value - minStored];
+            min = m < min ? m : min;
+            max = m > max ? m : max;
         }
 
         // A frame of padding only: fall back to every pixel.
-        return double.IsInfinity(min) && padding is not null ? ModalityMinMax(stored, modality, null) : (min, max);
+        return double.IsInfinity(min) && padding is not null ? ModalityMinMax(stored, modality, table, minStored, null) : (min, max);
     }
 
     private static (int Min, int Max) MinMax(int[] values)

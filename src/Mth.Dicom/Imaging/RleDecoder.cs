@@ -78,9 +78,16 @@ internal static class RleDecoder
                     throw new DicomImageException("RLE literal run extends past the end of its segment.");
                 }
 
-                for (var k = 0; k < count; k++)
+                if (stride == 1)
                 {
-                    plane[(written + k) * stride + byteInSample] = segment[i + k];
+                    segment.Slice(i, count).CopyTo(plane[written..]);
+                }
+                else
+                {
+                    for (var k = 0; k < count; k++)
+                    {
+                        plane[(written + k) * stride + byteInSample] = segment[i + k];
+                    }
                 }
 
                 i += control + 1;
@@ -95,9 +102,16 @@ internal static class RleDecoder
 
                 var value = segment[i++];
                 var count = Math.Min(1 - control, pixelCount - written);
-                for (var k = 0; k < count; k++)
+                if (stride == 1)
                 {
-                    plane[(written + k) * stride + byteInSample] = value;
+                    plane.Slice(written, count).Fill(value);
+                }
+                else
+                {
+                    for (var k = 0; k < count; k++)
+                    {
+                        plane[(written + k) * stride + byteInSample] = value;
+                    }
                 }
 
                 written += count;

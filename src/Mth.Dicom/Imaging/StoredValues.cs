@@ -44,18 +44,45 @@ internal static class StoredValues
             throw new DicomImageException($"A frame needs {needed} bytes of pixel data; {bytes.Length} are there.");
         }
 
-        for (var i = 0; i < values.Length; i++)
+        // One loop per container size keeps the per-pixel work to a load, a shift and a mask.
+        switch (pixels.BitsAllocated)
         {
-            var index = start + (long)i * stride;
-            uint raw = pixels.BitsAllocated switch
-            {
-                8 => bytes[(int)index],
-                16 => BinaryPrimitives.ReadUInt16LittleEndian(bytes[(int)(index * 2)..]),
-                32 => BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)(index * 4)..]),
-                _ => (uint)(bytes[(int)((frame.BitOffset + index) >> 3)] >> (int)((frame.BitOffset + index) & 7)) & 1,
-            };
-            var value = (raw >> shift) & mask;
-            values[i] = signed && (value & signBit) != 0 ? (int)(value | ~mask) : (int)value;
+            case 8:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Finish(bytes[(int)(start + (long)i * stride)], shift, mask, signBit, signed);
+                }
+
+                break;
+            case 16:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Finish(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(int)((start + (long)i * stride) * 2)..]), shift, mask, signBit, signed);
+                }
+
+                break;
+            case 32:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Finish(BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)((start + (long)i * stride) * 4)..]), shift, mask, signBit, signed);
+                }
+
+                break;
+            default:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var bit = frame.BitOffset + start + (long)i * stride;
+                    values[i] = Finish((uint)(bytes[(int)(bit >> 3)] >> (int)(bit & 7)) & 1, shift, mask, signBit, signed);
+                }
+
+                break;
         }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Finish(uint raw, int shift, uint mask, uint signBit, bool signed)
+    {
+        var value = (raw >> shift) & mask;
+        return signed && (value & signBit) != 0 ? (int)(value | ~mask) : (int)value;
     }
 }
