@@ -11,17 +11,7 @@ public sealed class DicomFileRoundTripTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    public static TheoryData<FixtureEncoding, string> Encodings => new()
-    {
-        { FixtureEncoding.ExplicitLittle, "+e" },
-        { FixtureEncoding.ExplicitLittle, "-e" },
-        { FixtureEncoding.ImplicitLittle, "+e" },
-        { FixtureEncoding.ImplicitLittle, "-e" },
-        { FixtureEncoding.ExplicitBig, "+e" },
-        { FixtureEncoding.ExplicitBig, "-e" },
-        { FixtureEncoding.Deflated, "+e" },
-        { FixtureEncoding.Deflated, "-e" },
-    };
+    public static TheoryData<FixtureEncoding, string> Encodings => SampleDataSets.Encodings(includeDeflated: true);
 
     [Theory]
     [MemberData(nameof(Encodings))]
@@ -203,5 +193,50 @@ public sealed class DicomFileRoundTripTests : IDisposable
         Assert.Equal(["ISO_IR 100"], first.CharacterSet.Terms);
         var code = first.GetSequence(new DicomTag(0x0040, 0xA170))!.Items[0];
         Assert.Equal("Localizer", code.GetString(new DicomTag(0x0008, 0x0104)));
+    }
+
+    [Fact]
+    public void An_unknown_vr_is_read_with_a_32_bit_length_and_kept_as_un()
+    {
+        // (0009,0010) LO creator, then (0009,1010) with the VR "ZZ" no edition defines (PS3.5 7.1.2: 32-bit length form).
+        byte[] dataSet =
+        [
+            0x09, 0x00, 0x10, 0x00, (byte)'L', (byte)'O', 4, 0, (byte)'M', (byte)'T', (byte)'H', (byte)' ',
+            0x09, 0x00, 0x10, 0x10, (byte)'Z', (byte)'Z', 0, 0, 4, 0, 0, 0, 1, 2, 3, 4,
+            0x10, 0x00, 0x10, 0x00, (byte)'P', (byte)'N', 4, 0, (byte)'D', (byte)'o', (byte)'e', (byte)' ',
+        ];
+
+        using var file = DicomFile.Open(new MemoryStream(dataSet));
+
+        var unknown = Assert.IsType<DicomValueElement>(file.DataSet[new DicomTag(0x0009, 0x1010)]);
+        Assert.Equal(DicomVR.UN, unknown.VR);
+        Assert.Equal([1, 2, 3, 4], unknown.Value.ToArray());
+        Assert.Equal("Doe", file.DataSet.GetString(DicomTag.PatientName));
+    }
+
+    [Fact]
+    public void A_un_element_of_undefined_length_is_read_as_an_implicit_vr_sequence_and_written_back_unchanged()
+    {
+        // PS3.5 6.2.2: (0009,1010) UN, undefined length, holding one item with (0008,0100) in implicit VR little endian.
+        byte[] dataSet =
+        [
+            0x08, 0x00, 0x16, 0x00, (byte)'U', (byte)'I', 2, 0, (byte)'1', 0,
+            0x08, 0x00, 0x18, 0x00, (byte)'U', (byte)'I', 2, 0, (byte)'2', 0,
+            0x09, 0x00, 0x10, 0x00, (byte)'L', (byte)'O', 4, 0, (byte)'M', (byte)'T', (byte)'H', (byte)' ',
+            0x09, 0x00, 0x10, 0x10, (byte)'U', (byte)'N', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF,
+            0x08, 0x00, 0x00, 0x01, 6, 0, 0, 0, (byte)'1', (byte)'2', (byte)'1', (byte)'3', (byte)'1', (byte)'1',
+            0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0,
+            0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0,
+        ];
+
+        using var file = DicomFile.Open(new MemoryStream(dataSet));
+        var sequence = Assert.IsType<DicomSequence>(file.DataSet[new DicomTag(0x0009, 0x1010)]);
+        Assert.Equal(DicomVR.UN, sequence.VR);
+        Assert.Equal("121311", sequence.Items[0].GetString(new DicomTag(0x0008, 0x0100)));
+
+        using var copy = new MemoryStream();
+        DicomDataSetWriter.Write(copy, file.DataSet, TransferSyntax.ExplicitVRLittleEndian);
+        Assert.Equal(dataSet, copy.ToArray());
     }
 }
