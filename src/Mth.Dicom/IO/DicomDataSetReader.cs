@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Mth.Dicom.Data;
 
 namespace Mth.Dicom.IO;
 
@@ -51,6 +52,26 @@ public sealed class DicomDataSetReader : IDisposable
     }
 
     public DicomReaderOptions Options { get; }
+
+    /// <summary>
+    /// Reads a whole data set into memory (every value loaded; for command sets and other
+    /// small data sets whose bytes do not stay available). Lengths are checked as for any
+    /// read: nothing is allocated beyond what the stream holds.
+    /// </summary>
+    /// <exception cref="DicomFormatException">The bytes are not a well-formed data set in <paramref name="transferSyntax"/>.</exception>
+    public static DicomDataSet Load(Stream stream, TransferSyntax transferSyntax, DicomReaderOptions? options = null)
+    {
+        using var reader = new DicomDataSetReader(stream, transferSyntax, options);
+        var task = DicomDataSetLoader.LoadAsync(reader, source: null, 0, useAsync: false, CancellationToken.None);
+        return task.IsCompleted ? task.GetAwaiter().GetResult() : throw new InvalidOperationException("Synchronous load did not complete synchronously.");
+    }
+
+    /// <inheritdoc cref="Load"/>
+    public static async Task<DicomDataSet> LoadAsync(Stream stream, TransferSyntax transferSyntax, DicomReaderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using var reader = new DicomDataSetReader(stream, transferSyntax, options);
+        return await DicomDataSetLoader.LoadAsync(reader, source: null, 0, useAsync: true, cancellationToken).ConfigureAwait(false);
+    }
 
     public TransferSyntax TransferSyntax { get; }
 

@@ -239,4 +239,28 @@ public sealed class DicomFileRoundTripTests : IDisposable
         DicomDataSetWriter.Write(copy, file.DataSet, TransferSyntax.ExplicitVRLittleEndian);
         Assert.Equal(dataSet, copy.ToArray());
     }
+
+    [Fact]
+    public async Task A_command_set_written_in_implicit_vr_gets_its_group_length_and_loads_back()
+    {
+        // A C-ECHO-RQ (PS3.7 9.3.5): group 0000 in implicit VR little endian.
+        var command = new DicomDataSet();
+        command.SetBytes(new DicomTag(0x0000, 0x0000), DicomVR.UL, [0, 0, 0, 0]);
+        command.SetString(new DicomTag(0x0000, 0x0002), DicomVR.UI, "1.2.840.10008.1.1");
+        command.SetUInt16(new DicomTag(0x0000, 0x0100), 0x0030);
+        command.SetUInt16(new DicomTag(0x0000, 0x0110), 7);
+        command.SetUInt16(new DicomTag(0x0000, 0x0800), 0x0101);
+        using var bytes = new MemoryStream();
+
+        DicomDataSetWriter.Write(bytes, command, TransferSyntax.ImplicitVRLittleEndian);
+
+        Assert.Equal(bytes.Length - 12, BitConverter.ToUInt32(bytes.GetBuffer(), 8));
+        bytes.Position = 0;
+        var loaded = await DicomDataSetReader.LoadAsync(new NonSeekableStream(bytes.ToArray()), TransferSyntax.ImplicitVRLittleEndian);
+        Assert.Equal("1.2.840.10008.1.1", loaded.GetUid(new DicomTag(0x0000, 0x0002)));
+        Assert.Equal(DicomVR.US, loaded[new DicomTag(0x0000, 0x0100)]!.VR);
+        Assert.Equal(0x0030, loaded.GetInt32(new DicomTag(0x0000, 0x0100)));
+        Assert.Equal((int)bytes.Length - 12, loaded.GetInt32(new DicomTag(0x0000, 0x0000)));
+        Assert.True(loaded.GetValue(new DicomTag(0x0000, 0x0110))!.IsInMemory);
+    }
 }
