@@ -7,6 +7,19 @@ internal static class SampleDataSets
 {
     public const string SopClassUid = "1.2.840.10008.5.1.4.1.1.7";
 
+    /// <summary>Every uncompressed encoding dump2dcm writes, with sequences of defined ("+e") and undefined ("-e") length.</summary>
+    public static TheoryData<FixtureEncoding, string> Encodings(bool includeDeflated)
+    {
+        var data = new TheoryData<FixtureEncoding, string>();
+        foreach (var encoding in Enum.GetValues<FixtureEncoding>().Where(e => includeDeflated || e != FixtureEncoding.Deflated))
+        {
+            data.Add(encoding, "+e");
+            data.Add(encoding, "-e");
+        }
+
+        return data;
+    }
+
     /// <summary>A data set with nested sequences, a private block and 16-bit pixel data (4x4).</summary>
     public static DicomDumpBuilder Structured(string sopInstanceUid)
     {

@@ -117,6 +117,7 @@ public static partial class DicomDictionary
         0010,0030 DA 1 PatientBirthDate
         0010,0032 TM 1 PatientBirthTime
         0010,0040 CS 1 PatientSex
+        0010,1000 LO 1-n OtherPatientIDs
         0010,1001 PN 1-n OtherPatientNames
         0010,1002 SQ 1 OtherPatientIDsSequence
         0010,1010 AS 1 PatientAge
@@ -385,6 +386,7 @@ public static partial class DicomDictionary
         0032,1032 PN 1 RequestingPhysician
         0032,1033 LO 1 RequestingService
         0032,1060 LO 1 RequestedProcedureDescription
+        0032,4000 LT 1 StudyComments
         0038,0010 LO 1 AdmissionID
         0038,0300 LO 1 CurrentPatientLocation
         0038,0400 LO 1 PatientInstitutionResidence

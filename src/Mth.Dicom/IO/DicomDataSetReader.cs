@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Mth.Dicom.Data;
 
 namespace Mth.Dicom.IO;
 
@@ -52,6 +53,26 @@ public sealed class DicomDataSetReader : IDisposable
 
     public DicomReaderOptions Options { get; }
 
+    /// <summary>
+    /// Reads a whole data set into memory (every value loaded; for command sets and other
+    /// small data sets whose bytes do not stay available). Lengths are checked as for any
+    /// read: nothing is allocated beyond what the stream holds.
+    /// </summary>
+    /// <exception cref="DicomFormatException">The bytes are not a well-formed data set in <paramref name="transferSyntax"/>.</exception>
+    public static DicomDataSet Load(Stream stream, TransferSyntax transferSyntax, DicomReaderOptions? options = null)
+    {
+        using var reader = new DicomDataSetReader(stream, transferSyntax, options);
+        var task = DicomDataSetLoader.LoadAsync(reader, source: null, 0, useAsync: false, CancellationToken.None);
+        return task.IsCompleted ? task.GetAwaiter().GetResult() : throw new InvalidOperationException("Synchronous load did not complete synchronously.");
+    }
+
+    /// <inheritdoc cref="Load"/>
+    public static async Task<DicomDataSet> LoadAsync(Stream stream, TransferSyntax transferSyntax, DicomReaderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using var reader = new DicomDataSetReader(stream, transferSyntax, options);
+        return await DicomDataSetLoader.LoadAsync(reader, source: null, 0, useAsync: true, cancellationToken).ConfigureAwait(false);
+    }
+
     public TransferSyntax TransferSyntax { get; }
 
     public DicomReaderToken Token => _parser.Token;
@@ -60,6 +81,9 @@ public sealed class DicomDataSetReader : IDisposable
 
     /// <summary>The VR from the stream (explicit VR) or the dictionary (implicit VR; UN when unknown).</summary>
     public DicomVR VR => _parser.VR;
+
+    /// <summary>Whether <see cref="VR"/> was read from the stream rather than assumed from the dictionary.</summary>
+    public bool IsExplicitVR => _parser.IsExplicitVR;
 
     /// <summary>Value length; <see cref="uint.MaxValue"/> when undefined (sequences, items, encapsulated pixel data).</summary>
     public uint Length => _parser.Length;
@@ -182,11 +206,7 @@ public sealed class DicomDataSetReader : IDisposable
     /// </summary>
     public byte[] ReadValue()
     {
-        var length = _parser.ValueRemaining;
-        if (length > Options.MaxInMemoryValueLength)
-        {
-            throw new DicomFormatException($"Value of {Tag} is {length} bytes, more than the {Options.MaxInMemoryValueLength} bytes a value may load into memory", ValueOffset);
-        }
+        var length = CheckInMemoryLength();
 
         var known = _parser.KnownRemaining;
         if ((known >= 0 && length <= known) || length <= BufferSize)
@@ -198,6 +218,23 @@ public sealed class DicomDataSetReader : IDisposable
 
         using var grown = new MemoryStream();
         CopyValueTo(grown);
+        return grown.ToArray();
+    }
+
+    /// <inheritdoc cref="ReadValue()"/>
+    public async ValueTask<byte[]> ReadValueAsync(CancellationToken cancellationToken = default)
+    {
+        var length = CheckInMemoryLength();
+        var known = _parser.KnownRemaining;
+        if ((known >= 0 && length <= known) || length <= BufferSize)
+        {
+            var value = new byte[length];
+            await ReadValueAsync(value, cancellationToken).ConfigureAwait(false);
+            return value;
+        }
+
+        using var grown = new MemoryStream();
+        await CopyValueToAsync(grown, cancellationToken).ConfigureAwait(false);
         return grown.ToArray();
     }
 
@@ -251,6 +288,17 @@ public sealed class DicomDataSetReader : IDisposable
         {
             _stream.Dispose();
         }
+    }
+
+    private long CheckInMemoryLength()
+    {
+        var length = _parser.ValueRemaining;
+        if (length > Options.MaxInMemoryValueLength || length > Array.MaxLength)
+        {
+            throw new DicomFormatException($"Value of {Tag} is {length} bytes, more than the {Options.MaxInMemoryValueLength} bytes a value may load into memory", ValueOffset);
+        }
+
+        return length;
     }
 
     private DicomParseStatus Step()

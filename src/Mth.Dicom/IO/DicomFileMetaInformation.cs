@@ -164,7 +164,11 @@ public sealed class DicomFileMetaInformation
             {
                 if (vr.HasLongLength || !DicomVR.TryParse(header[4], header[5], out _))
                 {
-                    stream.ReadExactly(header[8..12]);
+                    if (stream.ReadAtLeast(header[8..12], 4, throwOnEndOfStream: false) < 4)
+                    {
+                        throw new DicomFormatException("Truncated data: the file ends inside a file meta element header", offset);
+                    }
+
                     length = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
                     headerLength = 12;
                 }
@@ -195,7 +199,11 @@ public sealed class DicomFileMetaInformation
             if (element is 0x0002 or 0x0003 or 0x0010 or 0x0012 or 0x0013 or 0x0016 or 0x0017 or 0x0018 && length <= 256)
             {
                 var value = new byte[length];
-                stream.ReadExactly(value);
+                if (stream.ReadAtLeast(value, value.Length, throwOnEndOfStream: false) < value.Length)
+                {
+                    throw new DicomFormatException("Truncated data: the file ends inside a file meta element", offset);
+                }
+
                 values[element] = Encoding.ASCII.GetString(value).TrimEnd('\0', ' ').TrimStart(' ');
             }
 

@@ -81,6 +81,9 @@ internal sealed class DicomParser
     /// <summary>Sequence nesting of the current token: 0 for top-level elements.</summary>
     public int Depth => _sequenceDepth;
 
+    /// <summary>Whether the current element's VR came from the stream (else from the dictionary).</summary>
+    public bool IsExplicitVR => CurrentExplicitVR;
+
     /// <summary>True when values of the current token are big endian (only explicit VR big endian outside UN sequences).</summary>
     public bool IsBigEndian => CurrentBigEndian;
 

@@ -10,15 +10,7 @@ public sealed class DicomDataSetValidatorTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    public static TheoryData<FixtureEncoding, string> Encodings => new()
-    {
-        { FixtureEncoding.ExplicitLittle, "+e" },
-        { FixtureEncoding.ExplicitLittle, "-e" },
-        { FixtureEncoding.ImplicitLittle, "+e" },
-        { FixtureEncoding.ImplicitLittle, "-e" },
-        { FixtureEncoding.ExplicitBig, "+e" },
-        { FixtureEncoding.ExplicitBig, "-e" },
-    };
+    public static TheoryData<FixtureEncoding, string> Encodings => SampleDataSets.Encodings(includeDeflated: false);
 
     [Theory]
     [MemberData(nameof(Encodings))]

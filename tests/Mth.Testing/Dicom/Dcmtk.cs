@@ -28,6 +28,7 @@ public static class Dcmtk
     }
 
     /// <summary>Runs a tool and returns its exit code, standard output and standard error.</summary>
+    /// <remarks>Output is read as Latin-1 (byte for byte: dcmdump prints values undecoded) except dcm2json's, which is UTF-8.</remarks>
     public static ToolResult Run(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(Locate(tool))
@@ -35,7 +36,7 @@ public static class Dcmtk
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardOutputEncoding = Encoding.Latin1,
+            StandardOutputEncoding = tool == "dcm2json" ? Encoding.UTF8 : Encoding.Latin1,
         };
         foreach (var argument in arguments)
         {
