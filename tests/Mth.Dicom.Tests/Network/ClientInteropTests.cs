@@ -38,6 +38,37 @@ public sealed class ClientInteropTests : IDisposable
         Assert.Equal(Dcmtk.DumpDataSet(instance.Path), Dcmtk.DumpDataSet(stored));
     }
 
+    [Theory]
+    [InlineData(TestEncoding.ExplicitVRLittleEndian)]
+    [InlineData(TestEncoding.ExplicitVRBigEndian)]
+    [InlineData(TestEncoding.DeflatedExplicitVRLittleEndian)]
+    public async Task A_file_whose_transfer_syntax_the_peer_refuses_is_converted_to_implicit_little_endian(TestEncoding encoding)
+    {
+        var instance = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Encoding = encoding });
+        await using var storescp = await StoreScpPeer.StartAsync(_received.Path, extraArguments: ["+xi"]);
+        var sender = new DicomFileSender(new DicomClientOptions { CalledAeTitle = storescp.AeTitle });
+
+        var result = Assert.Single(await sender.SendAsync("127.0.0.1", storescp.Port, [instance.Path]));
+
+        Assert.True(result.Succeeded, $"{result.Error}\nstorescp:\n{storescp.Output}");
+        var stored = await WaitForFileAsync(instance.SopInstanceUid);
+        Assert.Equal(Dcmtk.DumpDataSet(instance.Path), Dcmtk.DumpDataSet(stored));
+        Assert.Contains("Little Endian Implicit", Dcmtk.Run("dcmdump", "-M", stored).StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_compressed_file_the_peer_refuses_is_reported_not_sent_with_the_reason()
+    {
+        var instance = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Encoding = TestEncoding.JpegLossless });
+        await using var storescp = await StoreScpPeer.StartAsync(_received.Path, extraArguments: ["+xi"]);
+        var sender = new DicomFileSender(new DicomClientOptions { CalledAeTitle = storescp.AeTitle });
+
+        var result = Assert.Single(await sender.SendAsync("127.0.0.1", storescp.Port, [instance.Path]));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("compressed pixel data is not converted", result.Error);
+    }
+
     [Fact]
     public async Task Sending_a_folder_stores_every_DICOM_file_and_reports_the_others()
     {

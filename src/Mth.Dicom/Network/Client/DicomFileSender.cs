@@ -18,7 +18,9 @@ public sealed record DicomFileSendResult(string Path, string? SopInstanceUid, Di
 /// Sends Part 10 files with C-STORE (the SCU behind <c>mth dicom send</c>). Folders are walked
 /// recursively. For each SOP class it proposes every transfer syntax the files are in, each in
 /// its own presentation context so the peer answers each, plus Implicit VR Little Endian, the
-/// syntax every SCP must accept; files are sent exactly as stored in their own transfer syntax.
+/// syntax every SCP must accept. A file goes in its own transfer syntax when the peer accepts
+/// it; otherwise native (uncompressed) pixel data is re-encoded to Implicit VR Little Endian on
+/// the fly, and compressed pixel data is reported as not sent.
 /// More than 128 contexts are spread over several associations. A file that cannot be sent is
 /// reported and the rest go on.
 /// </summary>
@@ -109,42 +111,85 @@ public sealed class DicomFileSender
             {
                 var instance = batch.Instances[i];
                 var context = association.FindContext(instance.SopClassUid, instance.TransferSyntax);
+                var converted = false;
+                if (context is null && !instance.TransferSyntax.IsEncapsulated)
+                {
+                    // Native pixel data can be re-encoded in the syntax every SCP must accept.
+                    context = association.FindContext(instance.SopClassUid, TransferSyntax.ImplicitVRLittleEndian);
+                    converted = context is not null;
+                }
+
                 if (context is null)
                 {
                     var why = association.FindContext(instance.SopClassUid) is null
                         ? $"the peer accepts no presentation context for SOP class {instance.SopClassUid}"
-                        : $"the peer refused {instance.TransferSyntax.Name} for SOP class {instance.SopClassUid}; files are sent as stored, not converted";
+                        : $"the peer refused {instance.TransferSyntax.Name} for SOP class {instance.SopClassUid}, and compressed pixel data is not converted";
                     report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, null, why));
                     continue;
                 }
 
                 try
                 {
-                    await using var file = new FileStream(instance.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                    file.Position = instance.DataSetOffset;
-                    var status = await association.StoreAsync(context, instance.SopClassUid, instance.SopInstanceUid, file, cancellationToken).ConfigureAwait(false);
+                    var status = converted
+                        ? await StoreConvertedAsync(association, context, instance, cancellationToken).ConfigureAwait(false)
+                        : await StoreAsStoredAsync(association, context, instance, cancellationToken).ConfigureAwait(false);
                     report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, status,
                         status.IsSuccessOrWarning ? null : $"the peer answered {status}"));
                 }
-                catch (DicomNetworkException ex)
+                catch (Exception ex) when (ex is DicomNetworkException or IOException or DicomException)
                 {
-                    _log.Write(DicomLogLevel.Warning, $"Sending to {host}:{port} failed: {ex.Message}");
-                    report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, null, ex.Message));
+                    var what = ex is DicomNetworkException ? ex.Message : "cannot read the file: " + ex.Message;
+                    _log.Write(DicomLogLevel.Warning, $"Sending to {host}:{port} failed: {what}");
+                    report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, null, what));
                     foreach (var rest in batch.Instances.Skip(i + 1))
                     {
-                        report(new DicomFileSendResult(rest.Path, rest.SopInstanceUid, null, "not sent: the association failed: " + ex.Message));
+                        report(new DicomFileSendResult(rest.Path, rest.SopInstanceUid, null, "not sent: the association failed: " + what));
                     }
 
-                    return;
-                }
-                catch (IOException ex)
-                {
-                    report(new DicomFileSendResult(instance.Path, instance.SopInstanceUid, null, "cannot read the file: " + ex.Message));
                     return;
                 }
             }
 
             await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<DimseStatus> StoreAsStoredAsync(DicomClientAssociation association, AcceptedPresentationContext context,
+        FileInstance instance, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(instance.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        file.Position = instance.DataSetOffset;
+        return await association.StoreAsync(context, instance.SopClassUid, instance.SopInstanceUid, file, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Re-encodes the data set into the context's transfer syntax while it is sent, through a pipe: never whole in memory.</summary>
+    private static async Task<DimseStatus> StoreConvertedAsync(DicomClientAssociation association, AcceptedPresentationContext context,
+        FileInstance instance, CancellationToken cancellationToken)
+    {
+        using var source = await DicomFile.OpenAsync(instance.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var pipe = new System.IO.Pipelines.Pipe();
+        var encode = Task.Run(async () =>
+        {
+            var writer = pipe.Writer.AsStream();
+            try
+            {
+                await DicomDataSetWriter.WriteAsync(writer, source.DataSet, context.TransferSyntax, cancellationToken).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+        try
+        {
+            return await association.StoreAsync(context, instance.SopClassUid, instance.SopInstanceUid, pipe.Reader.AsStream(), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            await encode.ConfigureAwait(false);
         }
     }
 

@@ -21,15 +21,11 @@ public sealed class DicomServerOptions
     /// <summary>Transfer syntaxes accepted for storage, in no particular order: the proposer's order decides among them.</summary>
     public IReadOnlyList<TransferSyntax> TransferSyntaxes { get; init; } = DefaultTransferSyntaxes;
 
-    /// <summary>The transfer syntaxes whose pixel data the rendering layer decodes: native encodings, deflate and RLE.</summary>
-    public static IReadOnlyList<TransferSyntax> DefaultTransferSyntaxes { get; } =
-    [
-        TransferSyntax.ExplicitVRLittleEndian,
-        TransferSyntax.ImplicitVRLittleEndian,
-        TransferSyntax.DeflatedExplicitVRLittleEndian,
-        TransferSyntax.ExplicitVRBigEndian,
-        TransferSyntax.RleLossless,
-    ];
+    /// <summary>
+    /// The transfer syntaxes whose pixel data the rendering layer decodes (native encodings,
+    /// deflate, RLE): whatever is accepted can be encoded later.
+    /// </summary>
+    public static IReadOnlyList<TransferSyntax> DefaultTransferSyntaxes => Imaging.DicomPixelDecoding.DecodableTransferSyntaxes;
 
     /// <summary>Largest P-DATA-TF PDU we receive, announced to the peer (bytes).</summary>
     public uint MaxPduLength { get; init; } = 256 * 1024;
