@@ -11,13 +11,14 @@ namespace Mth.Dicom.Network.Server;
 /// status to answer. Deflated data sets are passed through unchecked here (the push validator
 /// does not inflate); the store validates them once written.
 /// </summary>
-public sealed class ValidatingDataSetStream : Stream
+public sealed class ValidatingDataSetStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly DicomDataSetValidator? _validator;
     private readonly string _sopClassUid;
     private readonly string _sopInstanceUid;
     private bool _ended;
+    private long _bytesRead;
 
     public ValidatingDataSetStream(Stream inner, TransferSyntax transferSyntax, string sopClassUid, string sopInstanceUid, DicomReaderOptions? options = null)
     {
@@ -35,25 +36,7 @@ public sealed class ValidatingDataSetStream : Stream
     /// <summary>What validation learned, after the end was reached (null for deflated data sets).</summary>
     public DicomDataSetSummary? Summary { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _inner.Position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override long BytesRead => _bytesRead;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -73,6 +56,7 @@ public sealed class ValidatingDataSetStream : Stream
             if (read > 0)
             {
                 _validator?.Append(buffer.Span[..read]);
+                _bytesRead += read;
                 return read;
             }
 
@@ -119,14 +103,4 @@ public sealed class ValidatingDataSetStream : Stream
     }
 
     private void CheckIdentity(DicomDataSetSummary summary) => CheckIdentity(summary, _sopClassUid, _sopInstanceUid);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

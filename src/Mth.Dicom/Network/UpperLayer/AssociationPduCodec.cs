@@ -98,81 +98,26 @@ public static class AssociationPduCodec
 
     public static AssociateRequest DecodeRequest(ReadOnlySpan<byte> body)
     {
-        var parser = new PduParser(body, "A-ASSOCIATE-RQ");
-        var (version, called, calling) = ReadFixedFields(ref parser);
-        string? applicationContext = null;
-        var contexts = new List<PresentationContextProposal>();
-        UserInformation? userInformation = null;
-        while (parser.Remaining > 0)
-        {
-            var type = ReadItem(ref parser, "A-ASSOCIATE-RQ item", out var value);
-            switch (type)
-            {
-                case ApplicationContextItem:
-                    applicationContext = PduParser.DecodeText(value);
-                    break;
-                case PresentationContextRequestItem:
-                    contexts.Add(DecodeProposal(value));
-                    if (contexts.Count > MaxPresentationContexts)
-                    {
-                        throw new DicomProtocolException(AbortReason.InvalidPduParameterValue,
-                            $"A-ASSOCIATE-RQ proposes more than {MaxPresentationContexts} presentation contexts.");
-                    }
-
-                    break;
-                case UserInformationItem:
-                    userInformation = DecodeUserInformation(value);
-                    break;
-                default:
-                    // PS3.8 9.3.1: items of unknown type are ignored.
-                    break;
-            }
-        }
-
-        if (applicationContext is null)
+        var decoded = DecodeAssociate(body, "A-ASSOCIATE-RQ", PresentationContextRequestItem, DecodeProposal);
+        if (decoded.ApplicationContext is null)
         {
             throw new DicomProtocolException(AbortReason.InvalidPduParameterValue, "A-ASSOCIATE-RQ has no application context item.");
         }
 
-        RequireDistinctIds(contexts.Select(c => c.Id), "A-ASSOCIATE-RQ");
-        return new AssociateRequest(called, calling, contexts, userInformation ?? new UserInformation(0, string.Empty, null))
+        return new AssociateRequest(decoded.Called, decoded.Calling, decoded.Contexts, decoded.UserInformation)
         {
-            ApplicationContextName = applicationContext,
-            ProtocolVersion = version,
+            ApplicationContextName = decoded.ApplicationContext,
+            ProtocolVersion = decoded.Version,
         };
     }
 
     public static AssociateAccept DecodeAccept(ReadOnlySpan<byte> body)
     {
-        var parser = new PduParser(body, "A-ASSOCIATE-AC");
-        var (version, called, calling) = ReadFixedFields(ref parser);
-        string? applicationContext = null;
-        var contexts = new List<PresentationContextResponse>();
-        UserInformation? userInformation = null;
-        while (parser.Remaining > 0)
+        var decoded = DecodeAssociate(body, "A-ASSOCIATE-AC", PresentationContextAcceptItem, DecodeResponse);
+        return new AssociateAccept(decoded.Called, decoded.Calling, decoded.Contexts, decoded.UserInformation)
         {
-            var type = ReadItem(ref parser, "A-ASSOCIATE-AC item", out var value);
-            switch (type)
-            {
-                case ApplicationContextItem:
-                    applicationContext = PduParser.DecodeText(value);
-                    break;
-                case PresentationContextAcceptItem:
-                    contexts.Add(DecodeResponse(value));
-                    break;
-                case UserInformationItem:
-                    userInformation = DecodeUserInformation(value);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        RequireDistinctIds(contexts.Select(c => c.Id), "A-ASSOCIATE-AC");
-        return new AssociateAccept(called, calling, contexts, userInformation ?? new UserInformation(0, string.Empty, null))
-        {
-            ApplicationContextName = applicationContext ?? string.Empty,
-            ProtocolVersion = version,
+            ApplicationContextName = decoded.ApplicationContext ?? string.Empty,
+            ProtocolVersion = decoded.Version,
         };
     }
 
@@ -193,6 +138,55 @@ public static class AssociationPduCodec
         var source = parser.ReadByte();
         var reason = parser.ReadByte();
         return new AbortPdu((AbortSource)source, (AbortReason)reason);
+    }
+
+    private delegate T ContextDecoder<out T>(ReadOnlySpan<byte> item);
+
+    private sealed record DecodedAssociate<T>(ushort Version, string Called, string Calling, string? ApplicationContext,
+        List<T> Contexts, UserInformation UserInformation);
+
+    /// <summary>The body shared by A-ASSOCIATE-RQ and -AC: fixed fields, then application context, presentation context and user information items.</summary>
+    private static DecodedAssociate<T> DecodeAssociate<T>(ReadOnlySpan<byte> body, string what, byte contextItemType, ContextDecoder<T> decodeContext)
+        where T : class
+    {
+        var parser = new PduParser(body, what);
+        var (version, called, calling) = ReadFixedFields(ref parser);
+        string? applicationContext = null;
+        var contexts = new List<T>();
+        var ids = new HashSet<byte>();
+        UserInformation? userInformation = null;
+        while (parser.Remaining > 0)
+        {
+            var type = ReadItem(ref parser, what + " item", out var value);
+            if (type == ApplicationContextItem)
+            {
+                applicationContext = PduParser.DecodeText(value);
+            }
+            else if (type == contextItemType)
+            {
+                if (contexts.Count == MaxPresentationContexts)
+                {
+                    throw new DicomProtocolException(AbortReason.InvalidPduParameterValue,
+                        $"{what} carries more than {MaxPresentationContexts} presentation contexts.");
+                }
+
+                if (!ids.Add(value.IsEmpty ? (byte)0 : value[0]))
+                {
+                    throw new DicomProtocolException(AbortReason.InvalidPduParameterValue, $"{what} uses presentation context ID {value[0]} twice.");
+                }
+
+                contexts.Add(decodeContext(value));
+            }
+            else if (type == UserInformationItem)
+            {
+                userInformation = DecodeUserInformation(value);
+            }
+
+            // PS3.8 9.3.1: items of unknown type are ignored.
+        }
+
+        return new DecodedAssociate<T>(version, called, calling, applicationContext, contexts,
+            userInformation ?? new UserInformation(0, string.Empty, null));
     }
 
     private static byte[] EncodeEmpty(PduType type)
@@ -307,19 +301,6 @@ public static class AssociationPduCodec
         {
             throw new DicomProtocolException(AbortReason.InvalidPduParameterValue,
                 $"Presentation context ID {id} is even; IDs are odd numbers 1 to 255.");
-        }
-    }
-
-    private static void RequireDistinctIds(IEnumerable<byte> ids, string what)
-    {
-        var seen = new HashSet<byte>();
-        foreach (var id in ids)
-        {
-            if (!seen.Add(id))
-            {
-                throw new DicomProtocolException(AbortReason.InvalidPduParameterValue,
-                    $"{what} uses presentation context ID {id} twice.");
-            }
         }
     }
 

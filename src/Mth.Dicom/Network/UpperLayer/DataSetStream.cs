@@ -7,13 +7,14 @@ namespace Mth.Dicom.Network.UpperLayer;
 /// goes silent) is recorded in <see cref="Fault"/> and rethrown to the reader, so a consumer that
 /// stops at an exception never mistakes a cut-off data set for a whole one.
 /// </summary>
-internal sealed class DataSetStream : Stream
+internal sealed class DataSetStream : ForwardReadStream
 {
     private readonly PDataReader _reader;
     private readonly byte _presentationContextId;
     private readonly CancellationToken _associationToken;
     private bool _lastFragmentSeen;
     private bool _started;
+    private long _bytesRead;
 
     public DataSetStream(PDataReader reader, byte presentationContextId, CancellationToken associationToken)
     {
@@ -28,27 +29,7 @@ internal sealed class DataSetStream : Stream
     /// <summary>True once the last fragment was read to its end.</summary>
     public bool IsComplete { get; private set; }
 
-    public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override long BytesRead => _bytesRead;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -90,7 +71,7 @@ internal sealed class DataSetStream : Stream
             }
 
             var read = await _reader.ReadValueAsync(buffer, token).ConfigureAwait(false);
-            BytesRead += read;
+            _bytesRead += read;
             return read;
         }
         catch (Exception ex)
@@ -125,21 +106,11 @@ internal sealed class DataSetStream : Stream
                     throw;
                 }
 
-                BytesRead += skipped;
+                _bytesRead += skipped;
                 continue;
             }
 
             await ReadAsync(scratch, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
