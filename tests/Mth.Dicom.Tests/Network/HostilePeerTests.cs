@@ -12,6 +12,7 @@ namespace Mth.Dicom.Tests.Network;
 /// Peers that break the protocol. Each gets a clear log line and an A-ABORT (or a closed
 /// connection), nothing is half-stored, and the server goes on serving the next association.
 /// </summary>
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class HostilePeerTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

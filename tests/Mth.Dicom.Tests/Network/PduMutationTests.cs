@@ -17,6 +17,7 @@ namespace Mth.Dicom.Tests.Network;
 /// mutated and replayed into the SCP. No case may throw out of the server, allocate without
 /// bound, or leave a partial or invalid instance in the store.
 /// </summary>
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class PduMutationTests : IDisposable
 {
     private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MTH_MUTATION_SEED"), out var s) ? s : 20261126;
