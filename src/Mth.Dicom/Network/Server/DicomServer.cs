@@ -12,7 +12,7 @@ namespace Mth.Dicom.Network.Server;
 public sealed class DicomServer : IAsyncDisposable
 {
     private readonly DicomServerOptions _options;
-    private readonly IDicomStoreHandler _storeHandler;
+    private readonly StorageServiceProvider _storage;
     private readonly IDicomNetworkLog _log;
     private readonly AssociationNegotiator _negotiator;
     private readonly CancellationTokenSource _stopping = new();
@@ -30,8 +30,8 @@ public sealed class DicomServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(storeHandler);
         options.Validate();
         _options = options;
-        _storeHandler = storeHandler;
         _log = log ?? NullDicomNetworkLog.Instance;
+        _storage = new StorageServiceProvider(options, storeHandler, _log);
         _negotiator = new AssociationNegotiator(options);
     }
 
@@ -178,7 +178,7 @@ public sealed class DicomServer : IAsyncDisposable
         await Task.Yield();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, cancellationToken);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, cancellationToken);
-        var association = new ServiceAssociation(id, transport, remote, _options, _negotiator, _storeHandler, _log, Statistics,
+        var association = new ServiceAssociation(id, transport, remote, _options, _negotiator, _storage, _log, Statistics,
             TryTakeSlot, ReleaseSlot, stopping.Token, abort.Token);
         await association.RunAsync().ConfigureAwait(false);
     }

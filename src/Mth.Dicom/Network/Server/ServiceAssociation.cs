@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.ExceptionServices;
 using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.UpperLayer;
 
@@ -15,7 +14,7 @@ internal sealed class ServiceAssociation
 {
     private readonly DicomServerOptions _options;
     private readonly AssociationNegotiator _negotiator;
-    private readonly IDicomStoreHandler _storeHandler;
+    private readonly StorageServiceProvider _storage;
     private readonly IDicomNetworkLog _log;
     private readonly DicomServerStatistics _statistics;
     private readonly Func<bool> _tryTakeSlot;
@@ -40,7 +39,7 @@ internal sealed class ServiceAssociation
         EndPoint? remote,
         DicomServerOptions options,
         AssociationNegotiator negotiator,
-        IDicomStoreHandler storeHandler,
+        StorageServiceProvider storage,
         IDicomNetworkLog log,
         DicomServerStatistics statistics,
         Func<bool> tryTakeSlot,
@@ -53,7 +52,7 @@ internal sealed class ServiceAssociation
         _remote = remote;
         _options = options;
         _negotiator = negotiator;
-        _storeHandler = storeHandler;
+        _storage = storage;
         _log = log;
         _statistics = statistics;
         _tryTakeSlot = tryTakeSlot;
@@ -289,23 +288,8 @@ internal sealed class ServiceAssociation
         }
 
         var dataSet = new DataSetStream(_pdata, context.Id, abort);
-        var status = CheckStoreCommand(command, context);
-        if (status is null)
-        {
-            var request = new DicomStoreRequest(_context!, context, command.AffectedSopClassUid!, command.AffectedSopInstanceUid!, command.MessageId)
-            {
-                Priority = command.Priority ?? 0,
-                MoveOriginatorAeTitle = command.MoveOriginatorAeTitle,
-                MoveOriginatorMessageId = command.MoveOriginatorMessageId,
-            };
-            var validating = _options.ValidateDataSets
-                ? new ValidatingDataSetStream(dataSet, context.TransferSyntax, request.SopClassUid, request.SopInstanceUid, _options.ReaderOptions)
-                : null;
-            status = await InvokeStoreHandlerAsync(request, validating ?? (Stream)dataSet, dataSet, validating, abort).ConfigureAwait(false);
-        }
-
+        var final = await _storage.StoreAsync(Name, _context!, command, context, dataSet, abort).ConfigureAwait(false);
         await dataSet.DrainAsync(abort).ConfigureAwait(false);
-        var final = status.Value;
         _statistics.Stored(final.IsSuccessOrWarning, dataSet.BytesRead);
         if (!final.IsSuccessOrWarning)
         {
@@ -313,90 +297,6 @@ internal sealed class ServiceAssociation
         }
 
         await RespondAsync(context.Id, command, final, abort).ConfigureAwait(false);
-    }
-
-    /// <summary>The refusal a C-STORE command earns before its data set is looked at, or null when it is acceptable.</summary>
-    private static DimseStatus? CheckStoreCommand(DimseCommand command, AcceptedPresentationContext context)
-    {
-        if (command.AffectedSopClassUid is not { } sopClass || !DicomUid.IsValid(sopClass))
-        {
-            return DimseStatus.CannotUnderstand.WithComment("Affected SOP Class UID missing or invalid");
-        }
-
-        if (sopClass != context.AbstractSyntax || sopClass == DicomNetworkUids.Verification)
-        {
-            return DimseStatus.SopClassNotSupported.WithComment("SOP class differs from the presentation context");
-        }
-
-        if (command.AffectedSopInstanceUid is not { } instance || !DicomUid.IsValid(instance))
-        {
-            return DimseStatus.CannotUnderstand.WithComment("Affected SOP Instance UID missing or invalid");
-        }
-
-        return null;
-    }
-
-    private async Task<DimseStatus> InvokeStoreHandlerAsync(DicomStoreRequest request, Stream handlerStream, DataSetStream dataSet,
-        ValidatingDataSetStream? validating, CancellationToken abort)
-    {
-        DimseStatus status;
-        try
-        {
-            status = await _storeHandler.StoreAsync(request, handlerStream, abort).ConfigureAwait(false);
-        }
-        catch (Exception) when (dataSet.Fault is not null)
-        {
-            // The network failed under the handler: the association cannot answer, only end.
-            ExceptionDispatchInfo.Throw(dataSet.Fault);
-            throw;
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception) when (validating?.Rejection is not null)
-        {
-            return Refused(validating.Rejection);
-        }
-        catch (DataSetRejectedException ex)
-        {
-            return Refused(ex);
-        }
-        catch (IOException ex)
-        {
-            _log.Write(DicomLogLevel.Error, $"{Name}: storing an instance failed: {ex.Message}", ex);
-            return DimseStatus.OutOfResources.WithComment("The instance could not be written");
-        }
-        catch (Exception ex)
-        {
-            _log.Write(DicomLogLevel.Error, $"{Name}: the store handler failed: {ex.Message}", ex);
-            return DimseStatus.ProcessingFailure.WithComment("The instance could not be processed");
-        }
-
-        if (dataSet.Fault is not null)
-        {
-            ExceptionDispatchInfo.Throw(dataSet.Fault);
-        }
-
-        if (validating?.Rejection is { } rejection)
-        {
-            return Refused(rejection);
-        }
-
-        if (status.IsSuccessOrWarning && !dataSet.IsComplete)
-        {
-            // Success must mean the whole instance is durable; a handler that did not read it all cannot know that.
-            _log.Write(DicomLogLevel.Error, $"{Name}: the store handler reported {status} without reading the whole data set.");
-            return DimseStatus.ProcessingFailure.WithComment("The instance was not read to its end");
-        }
-
-        return status;
-    }
-
-    private DimseStatus Refused(DataSetRejectedException rejection)
-    {
-        _log.Write(DicomLogLevel.Warning, $"{Name}: data set refused: {rejection.Message}");
-        return rejection.Status;
     }
 
     private async Task DrainIfPresentAsync(DimseCommand command, byte contextId, CancellationToken abort)
