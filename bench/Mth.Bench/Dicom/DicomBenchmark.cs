@@ -101,6 +101,9 @@ public static class DicomBenchmark
                 // Interleaved, so that noise from other work on the machine falls on every receiver alike.
                 foreach (var receiver in receivers)
                 {
+                    // Each run starts with nothing dirty in the page cache: otherwise the first flushes of a
+                    // durable receiver would also write back what the previous (non-flushing) run left behind.
+                    await FlushPageCacheAsync(cancellationToken);
                     var received = Path.Combine(work, "received");
                     var seconds = await receiver.Run(received, associations, cancellationToken);
                     Directory.Delete(received, recursive: true);
@@ -182,6 +185,7 @@ public static class DicomBenchmark
         var association = new AssociationContext(0, "BENCH", OurAeTitle, null, DicomImplementation.ClassUid, null);
         const int warmUp = 20;
         const int count = 200;
+        await FlushPageCacheAsync(cancellationToken);
         await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root }))
         {
             var times = new List<double>(count);
@@ -276,6 +280,14 @@ public static class DicomBenchmark
         }
 
         throw new InvalidOperationException($"storescp wrote fewer than {expected} files.");
+    }
+
+    /// <summary>Runs sync(1), which writes back every dirty page of every file system.</summary>
+    private static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run sync.");
+        await sync.WaitForExitAsync(cancellationToken);
     }
 
     /// <summary>Reads each data set to its end and keeps nothing (the SCP still validates it).</summary>
