@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mth.Dicom;
 
 /// <summary>An attribute tag (group, element) as defined in PS3.5 section 7.1.</summary>
-public readonly record struct DicomTag(ushort Group, ushort Element) : IComparable<DicomTag>
+public readonly partial record struct DicomTag(ushort Group, ushort Element) : IComparable<DicomTag>
 {
     /// <summary>The tag as one 32-bit number, group in the high half: the order of elements in a data set.</summary>
     public uint Value => ((uint)Group << 16) | Element;

@@ -12,6 +12,7 @@ public sealed class DicomVR : IEquatable<DicomVR>
         HasLongLength = hasLongLength;
         Padding = padding;
         IsString = isString;
+        ByteSwapSize = SwapSizeOf(code);
     }
 
     /// <summary>The two-character code, for example <c>"UI"</c>.</summary>
@@ -68,21 +69,57 @@ public sealed class DicomVR : IEquatable<DicomVR>
         SL, SQ, SS, ST, SV, TM, UC, UI, UL, UN, UR, US, UT, UV,
     ];
 
+    // Indexed by (first - 'A') * 26 + (second - 'A'): one array load per element header.
+    private static readonly DicomVR?[] ByCode = BuildCodeTable();
+
+    /// <summary>Every value representation this library knows.</summary>
+    public static IReadOnlyList<DicomVR> Known => All;
+
+    /// <summary>
+    /// The size of the unit whose bytes are reversed between little and big endian: 2 for
+    /// US, SS, OW and AT (two 16-bit halves), 4 for UL, SL, FL, OF, OL, 8 for FD, OD, SV, UV, OV;
+    /// 0 for byte and text values.
+    /// </summary>
+    public int ByteSwapSize { get; }
+
+    private static int SwapSizeOf(string code) => code switch
+    {
+        "US" or "SS" or "OW" or "AT" => 2,
+        "UL" or "SL" or "FL" or "OF" or "OL" => 4,
+        "FD" or "OD" or "SV" or "UV" or "OV" => 8,
+        _ => 0,
+    };
+
     /// <summary>Looks up a VR by its two bytes as they appear in an explicit-VR stream.</summary>
     public static bool TryParse(byte first, byte second, out DicomVR vr)
     {
-        var code16 = (ushort)((first << 8) | second);
-        foreach (var candidate in All)
+        var a = (uint)(first - 'A');
+        var b = (uint)(second - 'A');
+        if (a < 26 && b < 26 && ByCode[a * 26 + b] is { } found)
         {
-            if (candidate.Code16 == code16)
-            {
-                vr = candidate;
-                return true;
-            }
+            vr = found;
+            return true;
         }
 
         vr = UN;
         return false;
+    }
+
+    /// <summary>
+    /// Two upper-case letters: the shape of a VR. PS3.5 7.1.2 gives a VR that is not (yet)
+    /// known the 32-bit length form, so a reader can step over it and keep it as UN.
+    /// </summary>
+    public static bool HasVRShape(byte first, byte second) => (uint)(first - 'A') < 26 && (uint)(second - 'A') < 26;
+
+    private static DicomVR?[] BuildCodeTable()
+    {
+        var table = new DicomVR?[26 * 26];
+        foreach (var vr in All)
+        {
+            table[(vr.Code[0] - 'A') * 26 + (vr.Code[1] - 'A')] = vr;
+        }
+
+        return table;
     }
 
     public static DicomVR Parse(string code)

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Mth.Dicom;
+using Mth.Dicom.Network.Dimse;
+using Mth.Dicom.Network.Server;
+using Mth.Dicom.Network.UpperLayer;
+using Mth.Dicom.Network.Storage;
+using Mth.Testing.Dicom;
+using Mth.Testing.DicomNetwork;
+
+namespace Mth.Bench.Dicom;
+
+/// <summary>
+/// <c>mth bench dicom</c>: how fast our storage SCP receives from dcmtk's storescu, next to
+/// dcmtk's own storescp in the same run, and how much memory a 500 MB instance costs it.
+/// Our SCP acknowledges only durable instances (fsync or group commit); storescp does not
+/// flush at all, so the ratio is a conservative one. Both sides use 128 KiB PDUs (storescu's
+/// maximum) and TCP_NODELAY.
+/// </summary>
+public static class DicomBenchmark
+{
+    private const string StoreScpAeTitle = "STORESCP";
+    private const string OurAeTitle = "MTH";
+    private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(10);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        DicomBenchmarkOptions options;
+        try
+        {
+            options = DicomBenchmarkOptions.Parse(args);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine("mth bench dicom: " + ex.Message);
+            return 2;
+        }
+
+        var work = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "mth-bench-dicom-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            var report = new StringBuilder();
+            report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}");
+            report.AppendLine();
+            Console.Out.WriteLine(report.ToString().TrimEnd());
+            await MeasureDurabilityFloorAsync(options, work, report, cancellationToken);
+            const string header = "| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |\n| --- | --- | --- | --- | --- | --- | --- |";
+            report.AppendLine(header);
+            Console.Out.WriteLine(header);
+            await MeasureRatesAsync($"{options.SmallInstances} x {options.SmallSize}x{options.SmallSize} CT", options.SmallInstances, options.SmallSize, options, work, report, cancellationToken);
+            await MeasureRatesAsync($"{options.LargeInstances} x {options.LargeSize}x{options.LargeSize} CT", options.LargeInstances, options.LargeSize, options, work, report, cancellationToken);
+
+            if (!options.SkipMemory)
+            {
+                await MeasureMemoryAsync(options, work, report, cancellationToken);
+            }
+
+            Console.Out.WriteLine();
+            Console.Out.WriteLine("Markdown summary:");
+            Console.Out.WriteLine(report.ToString());
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task MeasureRatesAsync(string name, int count, int size, DicomBenchmarkOptions options, string work,
+        StringBuilder report, CancellationToken cancellationToken)
+    {
+        Console.Error.WriteLine($"Generating {name}…");
+        var files = Path.Combine(work, "send-" + size);
+        using var generation = new TemporaryDirectory();
+        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = size, Columns = size }, cancellationToken);
+        var parts = new List<string>();
+        for (var p = 0; p < options.Associations; p++)
+        {
+            var part = Path.Combine(files, "part" + p);
+            var share = (count / options.Associations) + (p < count % options.Associations ? 1 : 0);
+            DicomTestInstances.Clone(template, part, share);
+            parts.Add(part);
+        }
+
+        var bytes = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var receivers = new (string Name, Func<string, int, CancellationToken, Task<double>> Run)[]
+        {
+            ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
+            ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
+            ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
+            ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
+        };
+
+        foreach (var associations in new[] { 1, options.Associations }.Distinct())
+        {
+            var times = receivers.ToDictionary(r => r.Name, _ => new List<double>());
+            for (var run = 0; run < options.Repeat; run++)
+            {
+                // Interleaved, so that noise from other work on the machine falls on every receiver alike.
+                foreach (var receiver in receivers)
+                {
+                    // Each run starts with nothing dirty in the page cache: otherwise the first flushes of a
+                    // durable receiver would also write back what the previous (non-flushing) run left behind.
+                    await FlushPageCacheAsync(cancellationToken);
+                    var received = Path.Combine(work, "received");
+                    var seconds = await receiver.Run(received, associations, cancellationToken);
+                    Directory.Delete(received, recursive: true);
+                    times[receiver.Name].Add(seconds);
+                }
+            }
+
+            var reference = Median(times[receivers[0].Name]);
+            foreach (var receiver in receivers)
+            {
+                var seconds = Median(times[receiver.Name]);
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"| {name} | {receiver.Name} | {associations} | {seconds:0.000} | {count / seconds:0} | {bytes / 1e6 / seconds:0.0} | {reference / seconds:0.00}x |");
+                report.AppendLine(line);
+                Console.Out.WriteLine(line);
+            }
+        }
+    }
+
+    private static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
+    {
+        string[] extra = associations > 1 ? ["-pdu", "131072", "--fork"] : ["-pdu", "131072"];
+        await using var storescp = await StoreScpPeer.StartAsync(received, StoreScpAeTitle, extra, cancellationToken);
+        var seconds = await SendAsync(files, parts, StoreScpAeTitle, storescp.Port, associations, cancellationToken);
+        var expected = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Count();
+        await WaitForFilesAsync(received, expected, cancellationToken);
+        return seconds;
+    }
+
+    /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
+    private static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
+        int expected, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(received);
+        await using var store = durability is { } mode
+            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode })
+            : null;
+        await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store ?? (IDicomStoreHandler)new DiscardingHandler());
+        server.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        var seconds = await SendAsync(files, parts, OurAeTitle, server.LocalEndPoint!.Port, associations, cancellationToken);
+        if (server.Statistics.InstancesStored != expected)
+        {
+            throw new InvalidOperationException($"Our SCP stored {server.Statistics.InstancesStored} of {expected} instances.");
+        }
+
+        return seconds;
+    }
+
+    /// <summary>Runs storescu (one association over every file, or one per part in parallel) and times it.</summary>
+    private static async Task<double> SendAsync(string files, List<string> parts, string calledAeTitle, int port, int associations, CancellationToken cancellationToken)
+    {
+        var folders = associations == 1 ? [files] : parts.Take(associations).ToList();
+        var watch = Stopwatch.StartNew();
+        var results = await Task.WhenAll(folders.Select(folder => DcmtkProcess.RunAsync("storescu",
+            ["+sd", "+r", "-aec", calledAeTitle, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), folder], PeerTimeout, cancellationToken)));
+        var seconds = watch.Elapsed.TotalSeconds;
+        foreach (var result in results)
+        {
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("storescu failed: " + result);
+            }
+        }
+
+        return seconds;
+    }
+
+    /// <summary>
+    /// The file store alone, no network: how many small instances per second one writer can make
+    /// durable on this disk (fsync of the file, rename, fsync of the folder). On one association
+    /// the SCU waits for each answer, so no receiver that acknowledges durable instances only can
+    /// beat this rate there.
+    /// </summary>
+    private static async Task MeasureDurabilityFloorAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(work, "floor");
+        var dataSet = new byte[options.SmallSize * options.SmallSize * 2];
+        var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
+        var association = new AssociationContext(0, "BENCH", OurAeTitle, null, DicomImplementation.ClassUid, null);
+        const int warmUp = 20;
+        const int count = 200;
+        await FlushPageCacheAsync(cancellationToken);
+        await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root }))
+        {
+            var times = new List<double>(count);
+            for (var i = 0; i < warmUp + count; i++)
+            {
+                var request = new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, DicomTestInstances.NewUid(), (ushort)i);
+                var watch = Stopwatch.StartNew();
+                await store.StoreAsync(request, new MemoryStream(dataSet), cancellationToken);
+                if (i >= warmUp)
+                {
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            var perInstance = Median(times);
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"Durable-write floor of this disk: median {perInstance:0.00} ms (mean {times.Average():0.00} ms) per {dataSet.Length / 1024} KiB instance written, " +
+                $"fsynced, renamed and its folder fsynced: at most about {1000 / perInstance:0} durable instances/s on one association, network aside.");
+            report.AppendLine(line);
+            report.AppendLine();
+            Console.Out.WriteLine(line);
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
+
+    private static async Task MeasureMemoryAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
+    {
+        if (!ResidentMemory.IsAvailable)
+        {
+            report.AppendLine("Peak memory: not measured (needs Linux /proc).");
+            return;
+        }
+
+        var frames = (int)Math.Ceiling(options.BigInstanceMiB * 1024.0 * 1024.0 / (512 * 512 * 2));
+        Console.Error.WriteLine($"Generating one {frames}-frame 512x512 instance ({options.BigInstanceMiB} MiB of pixels)…");
+        using var generation = new TemporaryDirectory();
+        var big = await DicomTestInstances.CreateAsync(generation, new TestImageSpec
+        {
+            Rows = 512,
+            Columns = 512,
+            Frames = frames,
+            SopClassUid = TestImageSpec.MultiFrameGrayscaleWordSecondaryCapture,
+        }, cancellationToken);
+        var size = new FileInfo(big.Path).Length;
+
+        var received = Path.Combine(work, "received-big");
+        await using var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received });
+        await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store);
+        server.Start(new IPEndPoint(IPAddress.Loopback, 0));
+
+        ResidentMemory.Settle();
+        var idle = ResidentMemory.CurrentBytes();
+        var kernelPeakReset = ResidentMemory.TryResetKernelPeak();
+        long sampledPeak;
+        var watch = Stopwatch.StartNew();
+        await using (var sampler = ResidentMemory.StartSampling())
+        {
+            var result = await DcmtkProcess.RunAsync("storescu", ["-aec", OurAeTitle, "127.0.0.1", server.LocalEndPoint!.Port.ToString(CultureInfo.InvariantCulture), big.Path],
+                PeerTimeout, cancellationToken);
+            if (!result.Succeeded || server.Statistics.InstancesStored != 1)
+            {
+                throw new InvalidOperationException("Sending the big instance failed: " + result);
+            }
+
+            await sampler.StopAsync();
+            sampledPeak = sampler.PeakSampledBytes;
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        var kernelPeak = kernelPeakReset ? ResidentMemory.KernelPeakBytes() : -1;
+        var peak = Math.Max(sampledPeak, kernelPeak);
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Peak memory receiving one {size / 1e6:0} MB instance: idle RSS {idle / 1e6:0.0} MB, peak RSS {peak / 1e6:0.0} MB " +
+            $"({(peak - idle) / 1e6:0.0} MB above idle; kernel VmHWM {(kernelPeak < 0 ? "not resettable" : $"{kernelPeak / 1e6:0.0} MB")}, " +
+            $"sampled every 10 ms {sampledPeak / 1e6:0.0} MB); received in {seconds:0.0} s ({size / 1e6 / seconds:0} MB/s, fsync before success).");
+        report.AppendLine();
+        report.AppendLine(line);
+        Console.Out.WriteLine(line);
+    }
+
+    private static async Task WaitForFilesAsync(string folder, int expected, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.dcm").Count() >= expected)
+            {
+                return;
+            }
+
+            await Task.Delay(25, cancellationToken);
+        }
+
+        throw new InvalidOperationException($"storescp wrote fewer than {expected} files.");
+    }
+
+    /// <summary>Runs sync(1), which writes back every dirty page of every file system.</summary>
+    private static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run sync.");
+        await sync.WaitForExitAsync(cancellationToken);
+    }
+
+    /// <summary>Reads each data set to its end and keeps nothing (the SCP still validates it).</summary>
+    private sealed class DiscardingHandler : IDicomStoreHandler
+    {
+        public async ValueTask<DimseStatus> StoreAsync(DicomStoreRequest request, Stream dataSet, CancellationToken cancellationToken)
+        {
+            await dataSet.CopyToAsync(Stream.Null, cancellationToken);
+            return DimseStatus.Success;
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Mth.Dicom.Network.Storage;
+
+/// <summary>How the file-system store makes an instance durable before it answers success.</summary>
+public enum DurabilityMode
+{
+    /// <summary>fsync the file, rename it into place, fsync the directory: two flushes per instance, no waiting on others.</summary>
+    FsyncEachInstance,
+
+    /// <summary>
+    /// Instances finished at about the same time (on concurrent associations) are made durable
+    /// together by one committer: their files flushed back to back, then renamed, then each
+    /// directory flushed once for the whole group.
+    /// </summary>
+    GroupCommit,
+}
