@@ -1,0 +1,467 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Mth.Core.Codes;
+using Mth.Core.Hamming;
+using Mth.Core.Indexing.InMemory;
+
+namespace Mth.Core.Indexing.MultiIndexHashing;
+
+/// <summary>
+/// Exact k-NN and radius search by multi-index hashing (Norouzi, Punjani &amp; Fleet, "Fast Exact Search
+/// in Hamming Space with Multi-Index Hashing", TPAMI 2014): each code is cut into m substrings and
+/// entered in m tables keyed by substring value. A search probes the buckets at substring radius
+/// r = 0, 1, 2, … table by table; after table j at radius r every item within m·r + j of the query has
+/// been seen (pigeonhole), so the search stops once its k-th best distance is within that bound.
+/// When the probes needed exceed a share of the version size (codes too long for the database, or a tiny
+/// database), it finishes with a linear scan instead, which is exact too and cheaper there.
+/// Readers run concurrently; a writer waits for running searches and holds the lock for one item's work.
+/// </summary>
+public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
+{
+    /// <summary>Probing stops being worth it when it costs more than scanning this share of the items (a probe ≈ 16 codes scanned).</summary>
+    private const int ProbeCostInCodes = 16;
+
+    private readonly DenseCodeStore _store;
+    private readonly SubstringTable[] _tables;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+
+    public MultiIndexHashingIndex(string version, SubstringLayout layout, int initialCapacity = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        Version = IndexNames.ValidateVersion(version);
+        Layout = layout;
+        Bits = layout.Bits;
+        var words = BinaryCode.WordCount(Bits);
+        _store = new DenseCodeStore(words, initialCapacity);
+        _tables = new SubstringTable[layout.Count];
+        for (var j = 0; j < layout.Count; j++)
+        {
+            _tables[j] = new SubstringTable(layout.Length(j), words);
+        }
+    }
+
+    public MultiIndexHashingIndex(string version, IndexVersionOptions options)
+        : this(version, (options ?? throw new ArgumentNullException(nameof(options))).Layout(),
+            (int)Math.Clamp(options.ExpectedItems, 1024, 1 << 24))
+    {
+    }
+
+    public string Version { get; }
+
+    public int Bits { get; }
+
+    public SubstringLayout Layout { get; }
+
+    /// <summary>Approximate bytes of memory the index holds (item store and tables).</summary>
+    public long EstimateBytes()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _store.EstimateBytes() + _tables.Sum(t => t.EstimateBytes());
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public ValueTask<UpsertOutcome> UpsertAsync(string id, BinaryCode code, CancellationToken cancellationToken = default)
+    {
+        IndexNames.ValidateId(id);
+        IndexArguments.CheckCode(code, Bits, nameof(code));
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterWriteLock();
+        try
+        {
+            return ValueTask.FromResult(UpsertLocked(id, code.Words));
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public ValueTask<UpsertSummary> UpsertManyAsync(IReadOnlyList<IndexEntry> entries, CancellationToken cancellationToken = default)
+    {
+        IndexArguments.CheckEntries(entries, Bits);
+        var summary = default(UpsertSummary);
+        const int batch = 4096; // let searches in between large loads
+        for (var start = 0; start < entries.Count; start += batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _lock.EnterWriteLock();
+            try
+            {
+                var end = Math.Min(entries.Count, start + batch);
+                for (var i = start; i < end; i++)
+                {
+                    summary = summary.Add(UpsertLocked(entries[i].Id, entries[i].Code.Words));
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+
+        return ValueTask.FromResult(summary);
+    }
+
+    private UpsertOutcome UpsertLocked(string id, ReadOnlySpan<ulong> code)
+    {
+        if (_store.TryGetSlot(id, out var slot))
+        {
+            var old = _store.CodeAt(slot);
+            if (old.SequenceEqual(code))
+            {
+                return UpsertOutcome.Unchanged;
+            }
+
+            for (var j = 0; j < _tables.Length; j++)
+            {
+                _tables[j].Remove(Layout.Extract(old, j), slot);
+            }
+
+            _store.Overwrite(slot, code);
+            AddToTables(code, slot);
+            return UpsertOutcome.Updated;
+        }
+
+        AddToTables(code, _store.Add(id, code));
+        return UpsertOutcome.Inserted;
+    }
+
+    private void AddToTables(ReadOnlySpan<ulong> code, int slot)
+    {
+        for (var j = 0; j < _tables.Length; j++)
+        {
+            _tables[j].Add(Layout.Extract(code, j), code, slot);
+        }
+    }
+
+    public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        IndexNames.ValidateId(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_store.TryGetSlot(id, out var slot))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var code = _store.CodeAt(slot);
+            for (var j = 0; j < _tables.Length; j++)
+            {
+                _tables[j].Remove(Layout.Extract(code, j), slot);
+            }
+
+            var moved = _store.RemoveAt(slot);
+            if (moved >= 0)
+            {
+                // The last item now lives in the freed slot: its table entries must follow.
+                var movedCode = _store.CodeAt(slot);
+                for (var j = 0; j < _tables.Length; j++)
+                {
+                    _tables[j].Relocate(Layout.Extract(movedCode, j), moved, slot);
+                }
+            }
+
+            return ValueTask.FromResult(true);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public ValueTask<BinaryCode?> GetCodeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        IndexNames.ValidateId(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterReadLock();
+        try
+        {
+            return ValueTask.FromResult(_store.TryGetSlot(id, out var slot) ? BinaryCode.FromWords(_store.CodeAt(slot), Bits) : null);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterReadLock();
+        try
+        {
+            return ValueTask.FromResult((long)_store.Count);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public async IAsyncEnumerable<string> EnumerateIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string[] ids;
+        _lock.EnterReadLock();
+        try
+        {
+            ids = _store.SnapshotIds();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        foreach (var id in ids)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return id;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public ValueTask<IReadOnlyList<Neighbor>> SearchNearestAsync(BinaryCode query, int k, CancellationToken cancellationToken = default)
+    {
+        IndexArguments.CheckCode(query, Bits, nameof(query));
+        IndexArguments.CheckK(k);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterReadLock();
+        try
+        {
+            return ValueTask.FromResult<IReadOnlyList<Neighbor>>(SearchNearestLocked(query.Words, k));
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private Neighbor[] SearchNearestLocked(ReadOnlySpan<ulong> query, int k)
+    {
+        var count = _store.Count;
+        var collector = new NearestCollector(Math.Min(k, count), _store.Ids, Bits, offersRepeat: true);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        Span<uint> values = stackalloc uint[Layout.Count];
+        Layout.ExtractAll(query, values);
+        var queryWords = query.ToArray();
+        var budget = new ProbeBudget(count);
+        for (var radius = 0; radius <= Layout.MaxLength; radius++)
+        {
+            for (var j = 0; j < _tables.Length; j++)
+            {
+                if (!budget.TrySpend(HammingBall.SphereSize(Layout.Length(j), radius)))
+                {
+                    return LinearNearest(query, collector);
+                }
+
+                var probe = new NearestProbe(_tables[j], values[j], queryWords, collector);
+                HammingBall.ForEachMask(Layout.Length(j), radius, ref probe);
+                if (!budget.TryExamine(probe.Examined))
+                {
+                    return LinearNearest(query, collector);
+                }
+
+                if (collector.IsFull && collector.Threshold <= Layout.ProvenDistance(radius, j))
+                {
+                    return collector.ToSortedArray();
+                }
+            }
+        }
+
+        // Every table was probed at its full length: every item has been seen.
+        return collector.ToSortedArray();
+    }
+
+    private Neighbor[] LinearNearest(ReadOnlySpan<ulong> query, NearestCollector collector)
+    {
+        collector.Clear();
+        var sink = new NearestCollector.Sink(collector);
+        HammingScan.Scan(_store.Codes, _store.WordsPerCode, query, ref sink);
+        return collector.ToSortedArray();
+    }
+
+    public ValueTask<IReadOnlyList<Neighbor>> SearchRadiusAsync(BinaryCode query, int radius, CancellationToken cancellationToken = default)
+    {
+        IndexArguments.CheckCode(query, Bits, nameof(query));
+        IndexArguments.CheckRadius(radius, Bits);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterReadLock();
+        try
+        {
+            return ValueTask.FromResult<IReadOnlyList<Neighbor>>(SearchRadiusLocked(query.Words, radius));
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private Neighbor[] SearchRadiusLocked(ReadOnlySpan<ulong> query, int radius)
+    {
+        var count = _store.Count;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        Span<uint> values = stackalloc uint[Layout.Count];
+        Layout.ExtractAll(query, values);
+        var queryWords = query.ToArray();
+        var hits = new Dictionary<int, int>();
+        var budget = new ProbeBudget(count);
+        var complete = false;
+        for (var r = 0; r <= Layout.MaxLength && !complete; r++)
+        {
+            for (var j = 0; j < _tables.Length; j++)
+            {
+                if (!budget.TrySpend(HammingBall.SphereSize(Layout.Length(j), r)))
+                {
+                    return LinearRadius(query, radius);
+                }
+
+                var probe = new RadiusProbe(_tables[j], values[j], queryWords, radius, hits);
+                HammingBall.ForEachMask(Layout.Length(j), r, ref probe);
+                if (!budget.TryExamine(probe.Examined))
+                {
+                    return LinearRadius(query, radius);
+                }
+
+                if (Layout.ProvenDistance(r, j) >= radius)
+                {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+
+        return ToSorted(hits.Select(h => (h.Key, h.Value)));
+    }
+
+    private Neighbor[] LinearRadius(ReadOnlySpan<ulong> query, int radius)
+    {
+        var hits = new List<(int Slot, int Distance)>();
+        var sink = new RadiusSink(radius, hits);
+        HammingScan.Scan(_store.Codes, _store.WordsPerCode, query, ref sink);
+        return ToSorted(hits);
+    }
+
+    private Neighbor[] ToSorted(IEnumerable<(int Slot, int Distance)> hits)
+    {
+        var result = hits.Select(h => new Neighbor(_store.IdAt(h.Slot), h.Distance)).ToArray();
+        Array.Sort(result, NeighborOrder.Instance);
+        return result;
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    /// <summary>Work a search may spend probing before a linear scan is cheaper.</summary>
+    private struct ProbeBudget(int items)
+    {
+        private long _probes;
+        private long _examined;
+
+        public bool TrySpend(long probes)
+        {
+            _probes += probes;
+            return _probes * ProbeCostInCodes <= Math.Max(items, 64);
+        }
+
+        public bool TryExamine(long examined)
+        {
+            _examined += examined;
+            return _examined + _probes * ProbeCostInCodes <= Math.Max(items, 64);
+        }
+    }
+
+    private struct NearestProbe(SubstringTable table, uint value, ulong[] query, NearestCollector collector) : IMaskVisitor
+    {
+        public long Examined { get; private set; }
+
+        public void Visit(uint mask)
+        {
+            var bucket = table.Find(value ^ mask);
+            if (bucket < 0)
+            {
+                return;
+            }
+
+            var entries = table.Entries(bucket);
+            var stride = table.Stride;
+            Examined += entries.Length / stride;
+            var threshold = collector.Threshold;
+            if (stride == 2)
+            {
+                var q = query[0];
+                for (var at = 0; at < entries.Length; at += 2)
+                {
+                    var distance = BitOperations.PopCount(entries[at] ^ q);
+                    if (distance <= threshold)
+                    {
+                        collector.Offer(distance, (int)entries[at + 1]);
+                        threshold = collector.Threshold;
+                    }
+                }
+
+                return;
+            }
+
+            for (var at = 0; at < entries.Length; at += stride)
+            {
+                var distance = 0;
+                for (var w = 0; w < query.Length; w++)
+                {
+                    distance += BitOperations.PopCount(entries[at + w] ^ query[w]);
+                }
+
+                if (distance <= threshold)
+                {
+                    collector.Offer(distance, (int)entries[at + stride - 1]);
+                    threshold = collector.Threshold;
+                }
+            }
+        }
+    }
+
+    private struct RadiusProbe(SubstringTable table, uint value, ulong[] query, int radius, Dictionary<int, int> hits) : IMaskVisitor
+    {
+        public long Examined { get; private set; }
+
+        public void Visit(uint mask)
+        {
+            var bucket = table.Find(value ^ mask);
+            if (bucket < 0)
+            {
+                return;
+            }
+
+            var entries = table.Entries(bucket);
+            var stride = table.Stride;
+            Examined += entries.Length / stride;
+            for (var at = 0; at < entries.Length; at += stride)
+            {
+                var distance = 0;
+                for (var w = 0; w < query.Length; w++)
+                {
+                    distance += BitOperations.PopCount(entries[at + w] ^ query[w]);
+                }
+
+                if (distance <= radius)
+                {
+                    hits.TryAdd((int)entries[at + stride - 1], distance);
+                }
+            }
+        }
+    }
+}
