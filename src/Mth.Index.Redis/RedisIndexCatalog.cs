@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mth.Core.Codes;
 using Mth.Core.Indexing;
 using StackExchange.Redis;
@@ -25,6 +24,8 @@ public sealed class RedisIndexCatalog : IIndexCatalog
         _database = connection.GetDatabase();
         _keys = new RedisKeyLayout(_options.KeyPrefix);
     }
+
+    public RedisIndexOptions Options => _options;
 
     public async ValueTask<IHammingIndex> CreateVersionAsync(string version, IndexVersionOptions options, CancellationToken cancellationToken = default)
     {
@@ -131,8 +132,9 @@ public sealed class RedisIndexCatalog : IIndexCatalog
     public async ValueTask DropVersionAsync(string version, CancellationToken cancellationToken = default)
     {
         IndexNames.ValidateVersion(version);
-        cancellationToken.ThrowIfCancellationRequested();
         var json = await _database.HashGetAsync(_keys.Versions, version).ConfigureAwait(false);
+        // Marking is one quick script and not cancelled: once marked, the version is gone for readers and
+        // writers, and a cancelled or crashed deletion is finished by the next call.
         var begun = (int)await _database.ScriptEvaluateAsync(RedisScripts.BeginDrop, [_keys.Versions, _keys.Active], [version]).ConfigureAwait(false);
         if (begun == -1)
         {
@@ -146,6 +148,7 @@ public sealed class RedisIndexCatalog : IIndexCatalog
 
         var info = RedisVersionInfo.Parse(json.ToString());
         var index = new RedisHammingIndex(_database, _keys, version, info, _options);
+        cancellationToken.ThrowIfCancellationRequested();
         for (var s = 0; s < index.Shards.Length; s++)
         {
             await DropShardAsync(index, index.Shards[s], cancellationToken).ConfigureAwait(false);
@@ -187,19 +190,5 @@ public sealed class RedisIndexCatalog : IIndexCatalog
 
         // UNLINK: large hashes are freed by a background thread of Redis.
         await _database.ExecuteAsync("UNLINK", shard.Ids, shard.Ordinals, shard.Meta).ConfigureAwait(false);
-    }
-
-    /// <summary>Bytes Redis reports in use on every primary (INFO memory used_memory), summed: for benchmarks.</summary>
-    public async Task<long> UsedMemoryAsync()
-    {
-        long total = 0;
-        foreach (var server in _connection.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-        {
-            var info = await server.InfoAsync("memory").ConfigureAwait(false);
-            var used = info.SelectMany(g => g).First(p => p.Key == "used_memory").Value;
-            total += long.Parse(used, CultureInfo.InvariantCulture);
-        }
-
-        return total;
     }
 }

@@ -55,6 +55,7 @@ internal sealed class RedisMihSearch
         int radius = 0, table = 0;
         long probesPerShard = 0;
         var exhausted = false;
+        var firstRound = true;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -64,7 +65,9 @@ internal sealed class RedisMihSearch
             while (!exhausted)
             {
                 var size = HammingBall.SphereSize(layout.Length(table), radius);
-                if (round.Count > 0 && roundProbes + size > options.ProbesPerRound)
+                // The first round probes radius 0 only: on clustered data it often settles the query with few,
+                // large buckets; later rounds take as many steps as the per-round budget allows.
+                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && radius > 0)))
                 {
                     break;
                 }
@@ -94,6 +97,8 @@ internal sealed class RedisMihSearch
             {
                 await ProbeAsync(round, cancellationToken).ConfigureAwait(false);
             }
+
+            firstRound = false;
 
             if (exhausted || Proven(bound))
             {

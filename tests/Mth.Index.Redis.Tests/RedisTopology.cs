@@ -14,6 +14,8 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
 
     protected IConnectionMultiplexer Connection(string topology) => topology == "cluster" ? cluster.Connection : single.Connection;
 
+    protected IConnectionMultiplexer ClusterConnection => cluster.Connection;
+
     protected RedisIndexCatalog Catalog(string topology, out string prefix, RedisIndexOptions? options = null)
     {
         prefix = RedisServerFixture.UniquePrefix();

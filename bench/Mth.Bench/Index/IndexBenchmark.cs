@@ -74,7 +74,7 @@ internal sealed class IndexBenchmark(IndexBenchmarkOptions options)
 
         if (options.Redis.Count > 0)
         {
-            var redis = await RedisMethod.MeasureAsync(options, data, linear.Results, notes, cancellationToken).ConfigureAwait(false);
+            var redis = await RedisMethod.MeasureAsync(this, options, data, linear.Results, notes, cancellationToken).ConfigureAwait(false);
             if (redis is not null)
             {
                 methods.Add(redis);
