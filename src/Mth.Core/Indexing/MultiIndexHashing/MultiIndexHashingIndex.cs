@@ -364,6 +364,20 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
         return result;
     }
 
+    /// <summary>A consistent copy of every (id, code) for a snapshot: ids by slot and their codes back to back.</summary>
+    internal (string[] Ids, ulong[] Codes) CopyItems()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return (_store.SnapshotIds(), _store.Codes.ToArray());
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     public void Dispose() => _lock.Dispose();
 
     /// <summary>Work a search may spend probing before a linear scan is cheaper.</summary>
