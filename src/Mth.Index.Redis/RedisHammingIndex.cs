@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Mth.Core.Codes;
 using Mth.Core.Indexing;
-using Mth.Core.Indexing.InMemory;
 using Mth.Core.Indexing.MultiIndexHashing;
 using StackExchange.Redis;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Mth.Core.Codes;
 using Mth.Core.Indexing;
-using Mth.Core.Indexing.InMemory;
 using Mth.Core.Indexing.MultiIndexHashing;
 
 namespace Mth.Core.Embedded;

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using Mth.Core.Codes;
 using Mth.Core.Hamming;
 using Mth.Core.Indexing.InMemory;
@@ -21,9 +20,8 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
     /// <summary>Probing stops being worth it when it costs more than scanning this share of the items (a probe ≈ 16 codes scanned).</summary>
     private const int ProbeCostInCodes = 16;
 
-    private readonly DenseCodeStore _store;
+    private readonly GuardedCodeStore _items;
     private readonly SubstringTable[] _tables;
-    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
 
     public MultiIndexHashingIndex(string version, SubstringLayout layout, int initialCapacity = 1024)
     {
@@ -32,7 +30,7 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
         Layout = layout;
         Bits = layout.Bits;
         var words = BinaryCode.WordCount(Bits);
-        _store = new DenseCodeStore(words, initialCapacity);
+        _items = new GuardedCodeStore(Bits, initialCapacity);
         _tables = new SubstringTable[layout.Count];
         for (var j = 0; j < layout.Count; j++)
         {
@@ -53,66 +51,26 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
     public SubstringLayout Layout { get; }
 
     /// <summary>Approximate bytes of memory the index holds (item store and tables).</summary>
-    public long EstimateBytes()
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            return _store.EstimateBytes() + _tables.Sum(t => t.EstimateBytes());
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
+    public long EstimateBytes() => _items.Read(this, static (self, store) => store.EstimateBytes() + self._tables.Sum(t => t.EstimateBytes()));
+
+    private DenseCodeStore Store => _items.Store;
 
     public ValueTask<UpsertOutcome> UpsertAsync(string id, BinaryCode code, CancellationToken cancellationToken = default)
     {
         IndexNames.ValidateId(id);
         IndexArguments.CheckCode(code, Bits, nameof(code));
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterWriteLock();
-        try
-        {
-            return ValueTask.FromResult(UpsertLocked(id, code.Words));
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        return ValueTask.FromResult(_items.Write((self: this, id, code), static (s, _) => s.self.UpsertLocked(s.id, s.code.Words)));
     }
 
-    public ValueTask<UpsertSummary> UpsertManyAsync(IReadOnlyList<IndexEntry> entries, CancellationToken cancellationToken = default)
-    {
-        IndexArguments.CheckEntries(entries, Bits);
-        var summary = default(UpsertSummary);
-        const int batch = 4096; // let searches in between large loads
-        for (var start = 0; start < entries.Count; start += batch)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            _lock.EnterWriteLock();
-            try
-            {
-                var end = Math.Min(entries.Count, start + batch);
-                for (var i = start; i < end; i++)
-                {
-                    summary = summary.Add(UpsertLocked(entries[i].Id, entries[i].Code.Words));
-                }
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-        }
-
-        return ValueTask.FromResult(summary);
-    }
+    public ValueTask<UpsertSummary> UpsertManyAsync(IReadOnlyList<IndexEntry> entries, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_items.UpsertMany(entries, UpsertLocked, cancellationToken));
 
     private UpsertOutcome UpsertLocked(string id, ReadOnlySpan<ulong> code)
     {
-        if (_store.TryGetSlot(id, out var slot))
+        if (Store.TryGetSlot(id, out var slot))
         {
-            var old = _store.CodeAt(slot);
+            var old = Store.CodeAt(slot);
             if (old.SequenceEqual(code))
             {
                 return UpsertOutcome.Unchanged;
@@ -123,12 +81,12 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
                 _tables[j].Remove(Layout.Extract(old, j), slot);
             }
 
-            _store.Overwrite(slot, code);
+            Store.Overwrite(slot, code);
             AddToTables(code, slot);
             return UpsertOutcome.Updated;
         }
 
-        AddToTables(code, _store.Add(id, code));
+        AddToTables(code, Store.Add(id, code));
         return UpsertOutcome.Inserted;
     }
 
@@ -144,110 +102,63 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
     {
         IndexNames.ValidateId(id);
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterWriteLock();
-        try
-        {
-            if (!_store.TryGetSlot(id, out var slot))
-            {
-                return ValueTask.FromResult(false);
-            }
+        return ValueTask.FromResult(_items.Write((self: this, id), static (s, _) => s.self.DeleteLocked(s.id)));
+    }
 
-            var code = _store.CodeAt(slot);
+    private bool DeleteLocked(string id)
+    {
+        if (!Store.TryGetSlot(id, out var slot))
+        {
+            return false;
+        }
+
+        var code = Store.CodeAt(slot);
+        for (var j = 0; j < _tables.Length; j++)
+        {
+            _tables[j].Remove(Layout.Extract(code, j), slot);
+        }
+
+        var moved = Store.RemoveAt(slot);
+        if (moved >= 0)
+        {
+            // The last item now lives in the freed slot: its table entries must follow.
+            var movedCode = Store.CodeAt(slot);
             for (var j = 0; j < _tables.Length; j++)
             {
-                _tables[j].Remove(Layout.Extract(code, j), slot);
+                _tables[j].Relocate(Layout.Extract(movedCode, j), moved, slot);
             }
-
-            var moved = _store.RemoveAt(slot);
-            if (moved >= 0)
-            {
-                // The last item now lives in the freed slot: its table entries must follow.
-                var movedCode = _store.CodeAt(slot);
-                for (var j = 0; j < _tables.Length; j++)
-                {
-                    _tables[j].Relocate(Layout.Extract(movedCode, j), moved, slot);
-                }
-            }
-
-            return ValueTask.FromResult(true);
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+
+        return true;
     }
 
     public ValueTask<BinaryCode?> GetCodeAsync(string id, CancellationToken cancellationToken = default)
     {
         IndexNames.ValidateId(id);
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterReadLock();
-        try
-        {
-            return ValueTask.FromResult(_store.TryGetSlot(id, out var slot) ? BinaryCode.FromWords(_store.CodeAt(slot), Bits) : null);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return ValueTask.FromResult(_items.GetCode(id));
     }
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterReadLock();
-        try
-        {
-            return ValueTask.FromResult((long)_store.Count);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return ValueTask.FromResult(_items.Count);
     }
 
-    public async IAsyncEnumerable<string> EnumerateIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        string[] ids;
-        _lock.EnterReadLock();
-        try
-        {
-            ids = _store.SnapshotIds();
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-
-        foreach (var id in ids)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return id;
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
+    public IAsyncEnumerable<string> EnumerateIdsAsync(CancellationToken cancellationToken = default) => _items.EnumerateIdsAsync(cancellationToken);
 
     public ValueTask<IReadOnlyList<Neighbor>> SearchNearestAsync(BinaryCode query, int k, CancellationToken cancellationToken = default)
     {
         IndexArguments.CheckCode(query, Bits, nameof(query));
         IndexArguments.CheckK(k);
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterReadLock();
-        try
-        {
-            return ValueTask.FromResult<IReadOnlyList<Neighbor>>(SearchNearestLocked(query.Words, k));
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return ValueTask.FromResult<IReadOnlyList<Neighbor>>(_items.Read((self: this, query, k), static (s, _) => s.self.SearchNearestLocked(s.query.Words, s.k)));
     }
 
     private Neighbor[] SearchNearestLocked(ReadOnlySpan<ulong> query, int k)
     {
-        var count = _store.Count;
-        var collector = new NearestCollector(Math.Min(k, count), _store.Ids, Bits, offersRepeat: true);
+        var count = Store.Count;
+        var collector = new NearestCollector(Math.Min(k, count), Store.Ids, Bits, offersRepeat: true);
         if (count == 0)
         {
             return [];
@@ -288,7 +199,7 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
     {
         collector.Clear();
         var sink = new NearestCollector.Sink(collector);
-        HammingScan.Scan(_store.Codes, _store.WordsPerCode, query, ref sink);
+        HammingScan.Scan(Store.Codes, Store.WordsPerCode, query, ref sink);
         return collector.ToSortedArray();
     }
 
@@ -297,20 +208,12 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
         IndexArguments.CheckCode(query, Bits, nameof(query));
         IndexArguments.CheckRadius(radius, Bits);
         cancellationToken.ThrowIfCancellationRequested();
-        _lock.EnterReadLock();
-        try
-        {
-            return ValueTask.FromResult<IReadOnlyList<Neighbor>>(SearchRadiusLocked(query.Words, radius));
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return ValueTask.FromResult<IReadOnlyList<Neighbor>>(_items.Read((self: this, query, radius), static (s, _) => s.self.SearchRadiusLocked(s.query.Words, s.radius)));
     }
 
     private Neighbor[] SearchRadiusLocked(ReadOnlySpan<ulong> query, int radius)
     {
-        var count = _store.Count;
+        var count = Store.Count;
         if (count == 0)
         {
             return [];
@@ -346,39 +249,18 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
             }
         }
 
-        return ToSorted(hits.Select(h => (h.Key, h.Value)));
+        return RadiusSink.ToSorted(Store, hits.Select(h => (h.Key, h.Value)));
     }
 
-    private Neighbor[] LinearRadius(ReadOnlySpan<ulong> query, int radius)
-    {
-        var hits = new List<(int Slot, int Distance)>();
-        var sink = new RadiusSink(radius, hits);
-        HammingScan.Scan(_store.Codes, _store.WordsPerCode, query, ref sink);
-        return ToSorted(hits);
-    }
-
-    private Neighbor[] ToSorted(IEnumerable<(int Slot, int Distance)> hits)
-    {
-        var result = hits.Select(h => new Neighbor(_store.IdAt(h.Slot), h.Distance)).ToArray();
-        Array.Sort(result, NeighborOrder.Instance);
-        return result;
-    }
+    private Neighbor[] LinearRadius(ReadOnlySpan<ulong> query, int radius) => RadiusSink.Scan(HammingScan.Best, Store, query, radius);
 
     /// <summary>A consistent copy of every (id, code) for a snapshot: ids by slot and their codes back to back.</summary>
     internal (string[] Ids, ulong[] Codes) CopyItems()
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return (_store.SnapshotIds(), _store.Codes.ToArray());
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return _items.Read(0, static (_, store) => (store.SnapshotIds(), store.Codes.ToArray()));
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose() => _items.Dispose();
 
     /// <summary>Work a search may spend probing before a linear scan is cheaper.</summary>
     private struct ProbeBudget(int items)

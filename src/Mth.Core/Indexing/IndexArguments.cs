@@ -1,6 +1,6 @@
 using Mth.Core.Codes;
 
-namespace Mth.Core.Indexing.InMemory;
+namespace Mth.Core.Indexing;
 
 /// <summary>Argument checks shared by every index implementation, so that each rejects bad input the same way.</summary>
 public static class IndexArguments
