@@ -23,6 +23,12 @@ public sealed record RedisIndexOptions
     public int ProbesPerRound { get; init; } = 4096;
 
     /// <summary>
+    /// Whether the first round trip of a search probes radius 0 only (cheap, and enough on tightly clustered
+    /// codes) rather than as many radii as <see cref="ProbesPerRound"/> allows (one round trip fewer on spread codes).
+    /// </summary>
+    public bool FirstRoundRadiusZero { get; init; } = true;
+
+    /// <summary>
     /// Probes per shard beyond which a search reads every code instead (HSCAN): MIH is hopeless when the
     /// codes are long for the database (neighbours far away), and a full read is then cheaper.
     /// </summary>

@@ -64,19 +64,46 @@ internal sealed class RedisKeyLayout
 }
 
 /// <summary>The keys of one shard of a version (all under one hash tag).</summary>
-internal sealed class ShardKeys(string tag)
+internal sealed class ShardKeys
 {
-    public string Tag { get; } = tag;
+    private readonly byte[][] _tablePrefixes;
+
+    public ShardKeys(string tag)
+    {
+        Tag = tag;
+        Meta = tag + ":meta";
+        Ids = tag + ":ids";
+        Ordinals = tag + ":ords";
+        _tablePrefixes = Enumerable.Range(0, 32).Select(j => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{tag}:t{j}:"))).ToArray();
+    }
+
+    public string Tag { get; }
 
     /// <summary>Hash: bits, substrings, shard, shards, state (ready | dropping), next (last ordinal handed out).</summary>
-    public RedisKey Meta { get; } = tag + ":meta";
+    public RedisKey Meta { get; }
 
     /// <summary>Hash: item id → 4-byte big-endian ordinal followed by the code bytes.</summary>
-    public RedisKey Ids { get; } = tag + ":ids";
+    public RedisKey Ids { get; }
 
     /// <summary>Hash: ordinal (decimal) → item id.</summary>
-    public RedisKey Ordinals { get; } = tag + ":ords";
+    public RedisKey Ordinals { get; }
 
-    /// <summary>String: the bucket of substring <paramref name="table"/> with value <paramref name="value"/>: entries of (4-byte ordinal, code).</summary>
-    public RedisKey Bucket(int table, uint value) => string.Create(CultureInfo.InvariantCulture, $"{Tag}:t{table}:{value:x}");
+    /// <summary>
+    /// String: the bucket of substring <paramref name="table"/> with value <paramref name="value"/> (lowercase hex,
+    /// no leading zeros): entries of (4-byte ordinal, code). Built as bytes: a search names thousands per query.
+    /// </summary>
+    public RedisKey Bucket(int table, uint value)
+    {
+        var prefix = _tablePrefixes[table];
+        var digits = value == 0 ? 1 : (32 - System.Numerics.BitOperations.LeadingZeroCount(value) + 3) / 4;
+        var key = new byte[prefix.Length + digits];
+        prefix.CopyTo(key, 0);
+        for (var i = key.Length - 1; i >= prefix.Length; i--)
+        {
+            key[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
+            value >>= 4;
+        }
+
+        return key;
+    }
 }

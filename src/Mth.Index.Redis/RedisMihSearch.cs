@@ -65,9 +65,7 @@ internal sealed class RedisMihSearch
             while (!exhausted)
             {
                 var size = HammingBall.SphereSize(layout.Length(table), radius);
-                // The first round probes radius 0 only: on clustered data it often settles the query with few,
-                // large buckets; later rounds take as many steps as the per-round budget allows.
-                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && radius > 0)))
+                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
                 {
                     break;
                 }

@@ -61,6 +61,18 @@ public sealed class KeyLayoutTests(RedisServerFixture single, RedisClusterFixtur
         }
     }
 
+    [Theory]
+    [InlineData(0u, "0")]
+    [InlineData(10u, "a")]
+    [InlineData(0x1a3fu, "1a3f")]
+    [InlineData(0xffffffffu, "ffffffff")]
+    public void Bucket_keys_are_the_shard_tag_the_table_and_the_value_in_lowercase_hex(uint value, string hex)
+    {
+        var shard = new RedisKeyLayout("mth").Shard("v1", 0, 1);
+
+        Assert.Equal($"{shard.Tag}:t3:{hex}", shard.Bucket(3, value).ToString());
+    }
+
     [Fact]
     public void An_id_always_maps_to_the_same_shard() =>
         Assert.Equal(RedisKeyLayout.ShardOf("1.2.840.10008.1", 3), RedisKeyLayout.ShardOf(new string("1.2.840.10008.1".ToCharArray()), 3));

@@ -35,6 +35,7 @@ public sealed class InMemoryIndexCatalogTests
         var first = await catalog.CreateVersionAsync("v1", new IndexVersionOptions(64));
 
         Assert.Same(first, await catalog.CreateVersionAsync("v1", new IndexVersionOptions(64)));
+        Assert.Same(first, await catalog.CreateVersionAsync("v1", new IndexVersionOptions(64) { ExpectedItems = 50_000_000 }));
         await Assert.ThrowsAsync<IndexCatalogException>(() => catalog.CreateVersionAsync("v1", new IndexVersionOptions(32)).AsTask());
         await Assert.ThrowsAsync<IndexCatalogException>(() => catalog.TrySetActiveVersionAsync(null, "v9").AsTask());
         await Assert.ThrowsAsync<ArgumentException>(() => catalog.CreateVersionAsync("../etc", new IndexVersionOptions(64)).AsTask());

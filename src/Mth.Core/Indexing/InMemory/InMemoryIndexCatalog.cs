@@ -29,7 +29,7 @@ public sealed class InMemoryIndexCatalog(InMemoryIndexMethod method = InMemoryIn
         {
             if (_versions.TryGetValue(version, out var existing))
             {
-                if (!SameLayout(existing.Options, options))
+                if (!Compatible(existing.Options, options))
                 {
                     throw new IndexCatalogException($"Version '{version}' exists with other options ({existing.Options.Bits} bits, {existing.Options.Layout()}).");
                 }
@@ -45,7 +45,9 @@ public sealed class InMemoryIndexCatalog(InMemoryIndexMethod method = InMemoryIn
         }
     }
 
-    internal static bool SameLayout(IndexVersionOptions a, IndexVersionOptions b) => a.Bits == b.Bits && a.Layout().Equals(b.Layout());
+    /// <summary>Same bits, and the same substring count when the new options name one; ExpectedItems only matters at creation.</summary>
+    private static bool Compatible(IndexVersionOptions existing, IndexVersionOptions requested) =>
+        existing.Bits == requested.Bits && (requested.SubstringCount is null || existing.Layout().Count == requested.SubstringCount);
 
     public ValueTask<IHammingIndex?> OpenVersionAsync(string version, CancellationToken cancellationToken = default)
     {
