@@ -7,13 +7,14 @@ public sealed class SubstringLayoutTests
 {
     [Theory]
     [InlineData(64, 1_000_000, 4)]
-    [InlineData(64, 10_000_000, 3)]
-    [InlineData(64, 65_536, 4)]
+    [InlineData(64, 10_000_000, 4)]
+    [InlineData(64, 100_000_000, 3)]
+    [InlineData(64, 65_536, 6)]
     [InlineData(32, 1_000_000, 2)]
-    [InlineData(128, 1_000_000, 7)]
-    [InlineData(256, 1_000_000, 13)]
+    [InlineData(128, 1_000_000, 9)]
+    [InlineData(256, 1_000_000, 17)]
     [InlineData(16, 1_000_000, 1)]
-    public void The_substring_count_is_bits_over_log2_n_rounded_up(int bits, long n, int expected) =>
+    public void The_substring_count_is_bits_over_log2_n_minus_5_rounded(int bits, long n, int expected) =>
         Assert.Equal(expected, SubstringLayout.ForDatabase(bits, n).Count);
 
     [Fact]

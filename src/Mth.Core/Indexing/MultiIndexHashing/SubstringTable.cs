@@ -50,6 +50,23 @@ internal sealed class SubstringTable
         return _bucketOfValue.TryGetValue(value, out var bucket) && _counts[bucket] > 0 ? bucket : -1;
     }
 
+    /// <summary>The bucket array and entry count for <paramref name="value"/>; false when the bucket is empty.</summary>
+    public bool TryGetBucket(uint value, out ulong[] entries, out int count)
+    {
+        var bucket = _bucketOfValue is null ? (int)value : Find(value);
+        var found = bucket >= 0 ? _entries[bucket] : null;
+        if (found is null)
+        {
+            entries = [];
+            count = 0;
+            return false;
+        }
+
+        entries = found;
+        count = _counts[bucket];
+        return true;
+    }
+
     /// <summary>The entries of a bucket found by <see cref="Find"/>.</summary>
     public ReadOnlySpan<ulong> Entries(int bucket) => _entries[bucket].AsSpan(0, _counts[bucket] * Stride);
 
