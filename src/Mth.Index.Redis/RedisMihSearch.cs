@@ -133,7 +133,8 @@ internal sealed class RedisMihSearch
             {
                 if (!bucket.IsNull)
                 {
-                    ScanEntries(s, (byte[])bucket!);
+                    // As memory, not byte[]: no copy of the reply's bytes.
+                    ScanEntries(s, ((ReadOnlyMemory<byte>)bucket).Span);
                 }
             }
         }
@@ -142,6 +143,22 @@ internal sealed class RedisMihSearch
     private void ScanEntries(int shard, ReadOnlySpan<byte> entries)
     {
         var size = 4 + _index.CodeBytes;
+        if (_index.CodeBytes == 8)
+        {
+            // 64-bit codes, the common case: one load and one popcount per entry.
+            var query = _query[0];
+            for (var at = 0; at + 12 <= entries.Length; at += 12)
+            {
+                var distance = BitOperations.PopCount(BinaryPrimitives.ReadUInt64BigEndian(entries.Slice(at + 4, 8)) ^ query);
+                if (distance <= _threshold)
+                {
+                    Add(shard, BinaryPrimitives.ReadUInt32BigEndian(entries.Slice(at, 4)), distance, id: null);
+                }
+            }
+
+            return;
+        }
+
         for (var at = 0; at + size <= entries.Length; at += size)
         {
             var distance = Distance(entries.Slice(at + 4, _index.CodeBytes));
