@@ -23,7 +23,7 @@ public sealed class KeyLayoutTests(RedisServerFixture single, RedisClusterFixtur
     [Fact]
     public async Task The_shards_of_a_version_land_on_different_primaries_of_a_three_master_cluster()
     {
-        var catalog = new RedisIndexCatalog(ClusterConnection, new RedisIndexOptions { KeyPrefix = RedisServerFixture.UniquePrefix() });
+        var catalog = Catalog("cluster", out _);
         var index = (RedisHammingIndex)await catalog.CreateVersionAsync("v1", new IndexVersionOptions(64));
 
         Assert.Equal(3, index.ShardCount);
