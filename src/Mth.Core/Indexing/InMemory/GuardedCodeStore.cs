@@ -70,10 +70,18 @@ internal sealed class GuardedCodeStore(int bits, int initialCapacity) : IDisposa
         return summary;
     }
 
-    public BinaryCode? GetCode(string id) =>
-        Read((id, Bits), static (s, store) => store.TryGetSlot(s.id, out var slot) ? BinaryCode.FromWords(store.CodeAt(slot), s.Bits) : null);
+    public ValueTask<BinaryCode?> GetCodeAsync(string id, CancellationToken cancellationToken)
+    {
+        IndexNames.ValidateId(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read((id, Bits), static (s, store) => store.TryGetSlot(s.id, out var slot) ? BinaryCode.FromWords(store.CodeAt(slot), s.Bits) : null));
+    }
 
-    public long Count => Read(0, static (_, store) => (long)store.Count);
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(0, static (_, store) => (long)store.Count));
+    }
 
     public async IAsyncEnumerable<string> EnumerateIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -132,18 +132,9 @@ public sealed class MultiIndexHashingIndex : IHammingIndex, IDisposable
         return true;
     }
 
-    public ValueTask<BinaryCode?> GetCodeAsync(string id, CancellationToken cancellationToken = default)
-    {
-        IndexNames.ValidateId(id);
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_items.GetCode(id));
-    }
+    public ValueTask<BinaryCode?> GetCodeAsync(string id, CancellationToken cancellationToken = default) => _items.GetCodeAsync(id, cancellationToken);
 
-    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_items.Count);
-    }
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => _items.CountAsync(cancellationToken);
 
     public IAsyncEnumerable<string> EnumerateIdsAsync(CancellationToken cancellationToken = default) => _items.EnumerateIdsAsync(cancellationToken);
 
