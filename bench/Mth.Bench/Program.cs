@@ -1,3 +1,12 @@
-// Placeholder until the first benchmark lands.
-Console.Error.WriteLine("mth bench: no benchmarks yet");
-return 2;
+using System.CommandLine;
+using Mth.Bench.Dicom;
+using Mth.Bench.Index;
+
+// ./mth bench …: each benchmark is a subcommand living in its own folder (Index/, later Dicom/, Pipeline/).
+var root = new RootCommand("MTH Search benchmarks: speed and memory targets measured against a reference in the same run.")
+{
+    IndexBenchmarkCommand.Create(),
+    DicomBenchmarkCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

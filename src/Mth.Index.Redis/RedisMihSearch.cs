@@ -1,0 +1,291 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Numerics;
+using Mth.Core.Codes;
+using Mth.Core.Indexing;
+using Mth.Core.Indexing.MultiIndexHashing;
+using StackExchange.Redis;
+
+namespace Mth.Index.Redis;
+
+/// <summary>
+/// One MIH search against Redis, computed by the client. Each round trip sends, to every shard at once,
+/// one MGET of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
+/// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.ProbesPerRound"/>
+/// keys per shard and stop at the step whose pigeonhole bound proves the current k-th distance; a last
+/// HMGET per shard turns the winning ordinals into ids. Typically three round trips per query.
+/// </summary>
+internal sealed class RedisMihSearch
+{
+    private readonly RedisHammingIndex _index;
+    private readonly ulong[] _query;
+    private readonly uint[] _values;
+    private readonly int _limit;
+    private readonly bool _shrinking;
+    private readonly int[] _histogram;
+    private readonly HashSet<long> _seen = [];
+    private readonly List<Candidate> _candidates = [];
+    private int _threshold;
+    private int _withinThreshold;
+
+    private RedisMihSearch(RedisHammingIndex index, BinaryCode query, int limit, int threshold, bool shrinking)
+    {
+        _index = index;
+        _query = query.Words.ToArray();
+        _values = new uint[index.Layout.Count];
+        index.Layout.ExtractAll(_query, _values);
+        _limit = limit;
+        _threshold = threshold;
+        _shrinking = shrinking;
+        _histogram = new int[index.Bits + 1];
+    }
+
+    public static Task<IReadOnlyList<Neighbor>> NearestAsync(RedisHammingIndex index, BinaryCode query, int k, CancellationToken cancellationToken) =>
+        new RedisMihSearch(index, query, k, index.Bits, shrinking: true).RunAsync(cancellationToken);
+
+    public static Task<IReadOnlyList<Neighbor>> RadiusAsync(RedisHammingIndex index, BinaryCode query, int radius, CancellationToken cancellationToken) =>
+        new RedisMihSearch(index, query, int.MaxValue, radius, shrinking: false).RunAsync(cancellationToken);
+
+    private bool Proven(int bound) => _shrinking ? _withinThreshold >= _limit && _threshold <= bound : bound >= _threshold;
+
+    private async Task<IReadOnlyList<Neighbor>> RunAsync(CancellationToken cancellationToken)
+    {
+        var layout = _index.Layout;
+        var options = _index.Options;
+        int radius = 0, table = 0;
+        long probesPerShard = 0;
+        var exhausted = false;
+        var firstRound = true;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var round = new List<(int Radius, int Table)>();
+            long roundProbes = 0;
+            var bound = -1;
+            while (!exhausted)
+            {
+                var size = HammingBall.SphereSize(layout.Length(table), radius);
+                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
+                {
+                    break;
+                }
+
+                if (probesPerShard + size > options.MaxProbesPerShard)
+                {
+                    return await FullScanAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                round.Add((radius, table));
+                roundProbes += size;
+                probesPerShard += size;
+                bound = layout.ProvenDistance(radius, table);
+                if (++table == layout.Count)
+                {
+                    table = 0;
+                    exhausted = ++radius > layout.MaxLength;
+                }
+
+                if (Proven(bound))
+                {
+                    break;
+                }
+            }
+
+            if (round.Count > 0)
+            {
+                await ProbeAsync(round, cancellationToken).ConfigureAwait(false);
+            }
+
+            firstRound = false;
+
+            if (exhausted || Proven(bound))
+            {
+                return await ResolveAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ProbeAsync(List<(int Radius, int Table)> round, CancellationToken cancellationToken)
+    {
+        var layout = _index.Layout;
+        var masks = round.Select(step => HammingBall.Masks(layout.Length(step.Table), step.Radius)).ToArray();
+        var shards = _index.Shards;
+        var replies = new Task<RedisValue[]>[shards.Length];
+        for (var s = 0; s < shards.Length; s++)
+        {
+            var keys = new List<RedisKey>();
+            for (var i = 0; i < round.Count; i++)
+            {
+                var j = round[i].Table;
+                foreach (var mask in masks[i])
+                {
+                    keys.Add(shards[s].Bucket(j, _values[j] ^ mask));
+                }
+            }
+
+            replies[s] = _index.Database.StringGetAsync([.. keys]);
+        }
+
+        await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
+        for (var s = 0; s < shards.Length; s++)
+        {
+            foreach (var bucket in replies[s].Result)
+            {
+                if (!bucket.IsNull)
+                {
+                    // As memory, not byte[]: no copy of the reply's bytes.
+                    ScanEntries(s, ((ReadOnlyMemory<byte>)bucket).Span);
+                }
+            }
+        }
+    }
+
+    private void ScanEntries(int shard, ReadOnlySpan<byte> entries)
+    {
+        var size = 4 + _index.CodeBytes;
+        if (_index.CodeBytes == 8)
+        {
+            // 64-bit codes, the common case: one load and one popcount per entry.
+            var query = _query[0];
+            for (var at = 0; at + 12 <= entries.Length; at += 12)
+            {
+                var distance = BitOperations.PopCount(BinaryPrimitives.ReadUInt64BigEndian(entries.Slice(at + 4, 8)) ^ query);
+                if (distance <= _threshold)
+                {
+                    Add(shard, BinaryPrimitives.ReadUInt32BigEndian(entries.Slice(at, 4)), distance, id: null);
+                }
+            }
+
+            return;
+        }
+
+        for (var at = 0; at + size <= entries.Length; at += size)
+        {
+            var distance = Distance(entries.Slice(at + 4, _index.CodeBytes));
+            if (distance <= _threshold)
+            {
+                var ordinal = BinaryPrimitives.ReadUInt32BigEndian(entries.Slice(at, 4));
+                Add(shard, ordinal, distance, id: null);
+            }
+        }
+    }
+
+    private void Add(int shard, uint ordinal, int distance, string? id)
+    {
+        if (!_seen.Add(((long)shard << 32) | ordinal))
+        {
+            return;
+        }
+
+        _candidates.Add(new Candidate(shard, ordinal, distance, id));
+        _histogram[distance]++;
+        _withinThreshold++;
+        if (!_shrinking)
+        {
+            return;
+        }
+
+        // Keep the threshold at the k-th smallest distance seen: candidates beyond it can never enter.
+        while (_threshold > 0 && _withinThreshold - _histogram[_threshold] >= _limit)
+        {
+            _withinThreshold -= _histogram[_threshold];
+            _threshold--;
+        }
+    }
+
+    private int Distance(ReadOnlySpan<byte> code)
+    {
+        var distance = 0;
+        for (var w = 0; w < _query.Length; w++)
+        {
+            var bytes = code[(w * 8)..];
+            ulong word;
+            if (bytes.Length >= 8)
+            {
+                word = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            }
+            else
+            {
+                word = 0;
+                for (var i = 0; i < bytes.Length; i++)
+                {
+                    word |= (ulong)bytes[i] << (56 - 8 * i);
+                }
+            }
+
+            distance += BitOperations.PopCount(word ^ _query[w]);
+        }
+
+        return distance;
+    }
+
+    /// <summary>Reads every code of every shard (HSCAN of the ids hashes): the exact answer when probing would cost more.</summary>
+    private async Task<IReadOnlyList<Neighbor>> FullScanAsync(CancellationToken cancellationToken)
+    {
+        _candidates.Clear();
+        _seen.Clear();
+        Array.Clear(_histogram);
+        _withinThreshold = 0;
+        _threshold = _shrinking ? _index.Bits : _threshold;
+        var shards = _index.Shards;
+        for (var s = 0; s < shards.Length; s++)
+        {
+            await foreach (var entry in _index.Database.HashScanAsync(shards[s].Ids, pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var value = (byte[])entry.Value!;
+                var distance = Distance(value.AsSpan(4));
+                if (distance <= _threshold)
+                {
+                    Add(s, BinaryPrimitives.ReadUInt32BigEndian(value), distance, entry.Name.ToString());
+                }
+            }
+        }
+
+        return await ResolveAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ids for the candidates within the threshold (one HMGET per shard), then the final order and cut.</summary>
+    private async Task<IReadOnlyList<Neighbor>> ResolveAsync(CancellationToken cancellationToken)
+    {
+        var winners = _candidates.Where(c => c.Distance <= _threshold).ToList();
+        var missing = winners.Where(c => c.Id is null).GroupBy(c => c.Shard).ToList();
+        var lookups = missing.Select(group => _index.Database.HashGetAsync(
+            _index.Shards[group.Key].Ordinals,
+            group.Select(c => (RedisValue)c.Ordinal.ToString(CultureInfo.InvariantCulture)).ToArray())).ToArray();
+        await Task.WhenAll(lookups).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new Dictionary<long, string>();
+        for (var g = 0; g < missing.Count; g++)
+        {
+            var group = missing[g].ToList();
+            var names = lookups[g].Result;
+            for (var i = 0; i < group.Count; i++)
+            {
+                // Null: deleted since it was probed (searches are not isolated from concurrent writes).
+                if (!names[i].IsNull)
+                {
+                    ids[((long)group[i].Shard << 32) | group[i].Ordinal] = names[i].ToString();
+                }
+            }
+        }
+
+        var result = new List<Neighbor>(winners.Count);
+        foreach (var c in winners)
+        {
+            var id = c.Id ?? ids.GetValueOrDefault(((long)c.Shard << 32) | c.Ordinal);
+            if (id is not null)
+            {
+                result.Add(new Neighbor(id, c.Distance));
+            }
+        }
+
+        result.Sort(NeighborOrder.Instance);
+        if (result.Count > _limit)
+        {
+            result.RemoveRange(_limit, result.Count - _limit);
+        }
+
+        return result;
+    }
+
+    private readonly record struct Candidate(int Shard, uint Ordinal, int Distance, string? Id);
+}

@@ -1,0 +1,50 @@
+using Mth.Core.Indexing;
+using Mth.Testing.Indexing;
+using Mth.Testing.Redis;
+
+namespace Mth.Index.Redis.Tests;
+
+/// <summary>Redis MIH answers exactly as the brute force, on one node and on the cluster.</summary>
+[Collection("redis")]
+public sealed class ExactSearchOnRedisTests(RedisServerFixture single, RedisClusterFixture cluster) : RedisTopologyTests(single, cluster)
+{
+    public static TheoryData<string, int, int, string, int?> Workloads()
+    {
+        var data = new TheoryData<string, int, int, string, int?>();
+        foreach (var topology in new[] { "single", "cluster" })
+        {
+            data.Add(topology, 64, 3000, "uniform", null);
+            data.Add(topology, 64, 3000, "clustered", null);
+            data.Add(topology, 64, 1500, "duplicates", null);
+            data.Add(topology, 16, 800, "clustered", null);
+            data.Add(topology, 48, 1000, "uniform", 3);
+            data.Add(topology, 128, 1000, "clustered", null);
+            data.Add(topology, 256, 400, "uniform", null);
+            data.Add(topology, 32, 5, "uniform", null);
+            data.Add(topology, 64, 0, "uniform", null);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Workloads))]
+    public async Task Top_k_and_radius_answers_equal_the_brute_force_before_and_after_updates_and_deletes(string topology, int bits, int size, string shape, int? shards)
+    {
+        var seed = HashCode.Combine(topology, bits, size, shape) & 0xFFFF;
+        var index = await NewVersionAsync(topology, new IndexVersionOptions(bits) { ExpectedItems = Math.Max(size, 2) },
+            new RedisIndexOptions { ShardsPerVersion = shards, UpsertBatchSize = 37 });
+        var codes = IndexWorkload.Codes(bits, size, shape, seed);
+        var truth = await IndexWorkload.LoadAsync(index, codes);
+        int[] ks = [1, 3, 10, 50, size + 2];
+        int[] radii = [0, 2, bits / 8, bits];
+        var queries = IndexWorkload.Queries(codes, bits, shape, 6, seed);
+        var context = $"{topology} {bits} bits {size} {shape}";
+
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries, ks, radii, context);
+
+        var pool = IndexWorkload.Codes(bits, 32, shape, seed + 1).Concat(codes.Take(8)).ToArray();
+        await IndexWorkload.MutateAsync(index, truth, pool, operations: Math.Min(120, size + 20), seed);
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries, ks, radii, context + " after changes");
+    }
+}
