@@ -1,5 +1,10 @@
-using TorchSharp;
-using static TorchSharp.torch;
-var x = randn(2, 3);
-Console.WriteLine(x.sum().item<float>());
-return 0;
+using System.CommandLine;
+using Mth.Train.Commands;
+
+// `./mth train …`: the trainer's commands. Each concern adds its own command here.
+var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with TorchSharp, retrieval evaluation, ONNX release.")
+{
+    FitCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();
