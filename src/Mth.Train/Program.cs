@@ -1,3 +1,10 @@
-// Placeholder until the model issue lands: the trainer's commands come with it.
-Console.Error.WriteLine("mth train: not built yet");
-return 2;
+using System.CommandLine;
+using Mth.Train.Commands;
+
+// `./mth train …`: the trainer's commands. Each concern adds its own command here.
+var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with TorchSharp, retrieval evaluation, ONNX release.")
+{
+    FitCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();
