@@ -5,6 +5,9 @@ using Mth.Train.Commands;
 var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with TorchSharp, retrieval evaluation, ONNX release.")
 {
     FitCommand.Create(),
+    EvaluateCommand.Create(),
+    EncodeCommand.Create(),
+    PublishCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
