@@ -8,6 +8,7 @@ var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with
     EvaluateCommand.Create(),
     EncodeCommand.Create(),
     PublishCommand.Create(),
+    BaselineCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
