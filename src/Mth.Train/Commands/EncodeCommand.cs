@@ -15,7 +15,7 @@ internal static class EncodeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Released model folder (manifest.json + model.onnx)", Required = true };
+        var model = EvaluateCommand.ModelOption();
         var data = new Option<string>("--data") { Description = "Data source: folder, file.npz[#parts], labels .csv or split.json#part", Required = true };
         var csvPath = new Option<string>("--out") { Description = "CSV file to write (path,label,code)", Required = true };
         var provider = EvaluateCommand.ExecutionProviderOption();
@@ -24,10 +24,10 @@ internal static class EncodeCommand
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(result, async () =>
         {
             var output = result.InvocationConfiguration.Output;
-            using var encoder = await EvaluateCommand.OpenEncoderAsync(result.GetValue(model)!, result.GetValue(provider), result.GetValue(batch), output, cancellationToken);
+            using var coder = await EvaluateCommand.OpenCoderAsync(result.GetValue(model)!, result.GetValue(provider), result.GetValue(batch), output, cancellationToken);
             var set = await DataSources.OpenSetAsync(result.GetValue(data)!, ImageDecoderChain.Default, cancellationToken);
             output.WriteLine($"data: {set.Description}");
-            var codes = await new OnnxSetEncoder(encoder).EncodeAsync(set, output, cancellationToken);
+            var codes = await coder.EncodeAsync(set, output, cancellationToken);
             var path = result.GetValue(csvPath)!;
             await WriteCsvAsync(path, set, codes, cancellationToken);
             output.WriteLine($"wrote {set.Count} codes to {path}");

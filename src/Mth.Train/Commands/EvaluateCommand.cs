@@ -15,7 +15,7 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Released model folder (manifest.json + model.onnx)", Required = true };
+        var model = ModelOption();
         var database = new Option<string>("--database") { Description = "Database set: split.json#train (the protocol), a folder, file.npz[#parts] or labels .csv", Required = true };
         var queries = new Option<string>("--queries") { Description = "Query set: split.json#test (the protocol), or any data source", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line (map_all, map_100, p_at_10, p_at_100, …)" };
@@ -23,7 +23,7 @@ internal static class EvaluateCommand
         var tieSeed = new Option<ulong>("--tie-seed") { Description = "Seed of the tie-break permutation of the database", DefaultValueFactory = _ => RetrievalOptions.DefaultTieBreakSeed };
         var provider = ExecutionProviderOption();
         var batch = new Option<int>("--batch") { Description = "Images per ONNX Runtime call", DefaultValueFactory = _ => 32 };
-        var command = new Command("evaluate", "Retrieval quality of a released model: mAP@all, mAP@100, P@10, P@100, per-class mAP, PR curve.")
+        var command = new Command("evaluate", "Retrieval quality of a released model or a fit checkpoint: mAP@all, mAP@100, P@10, P@100, per-class mAP, PR curve.")
         {
             model, database, queries, json, outputFolder, tieSeed, provider, batch,
         };
@@ -31,25 +31,24 @@ internal static class EvaluateCommand
         {
             var output = result.InvocationConfiguration.Output;
             var log = result.GetValue(json) ? result.InvocationConfiguration.Error : output;
-            using var encoder = await OpenEncoderAsync(result.GetValue(model)!, result.GetValue(provider), result.GetValue(batch), log, cancellationToken);
+            using var coder = await OpenCoderAsync(result.GetValue(model)!, result.GetValue(provider), result.GetValue(batch), log, cancellationToken);
             var databaseSet = await DataSources.OpenSetAsync(result.GetValue(database)!, ImageDecoderChain.Default, cancellationToken);
             var querySet = await DataSources.OpenSetAsync(result.GetValue(queries)!, ImageDecoderChain.Default, cancellationToken);
             log.WriteLine($"database: {databaseSet.Description}");
             log.WriteLine($"queries:  {querySet.Description}");
-            var setEncoder = new OnnxSetEncoder(encoder);
-            var databaseCodes = await setEncoder.EncodeAsync(databaseSet, log, cancellationToken);
-            var queryCodes = await setEncoder.EncodeAsync(querySet, log, cancellationToken);
+            var databaseCodes = await coder.EncodeAsync(databaseSet, log, cancellationToken);
+            var queryCodes = await coder.EncodeAsync(querySet, log, cancellationToken);
             var classes = ClassAlignment.Of(databaseSet, querySet);
             var report = RetrievalEvaluator.Evaluate(
                 databaseCodes, classes.DatabaseLabels, queryCodes, classes.QueryLabels, classes.Names,
                 new RetrievalOptions { TieBreakSeed = result.GetValue(tieSeed) }, cancellationToken);
             log.Write(ReportWriter.Describe(report));
-            var (csv, png) = ReportWriter.WritePrecisionRecall(result.GetValue(outputFolder)!, "precision-recall", [(encoder.Manifest.Version, report)]);
+            var (csv, png) = ReportWriter.WritePrecisionRecall(result.GetValue(outputFolder)!, "precision-recall", [(coder.Name, report)]);
             log.WriteLine($"precision-recall curve: {csv}, {png}");
             if (result.GetValue(json))
             {
                 var line = ReportWriter.ToJson(report);
-                line["model"] = encoder.Manifest.Version;
+                line["model"] = coder.Name;
                 output.WriteLine(line.ToJsonString());
             }
 
@@ -61,7 +60,20 @@ internal static class EvaluateCommand
     internal static Option<string> ExecutionProviderOption() =>
         new("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when it loads, else CPU), cpu, cuda", DefaultValueFactory = _ => "auto" };
 
-    internal static async Task<HashEncoder> OpenEncoderAsync(string modelDirectory, string? provider, int batch, TextWriter log, CancellationToken cancellationToken)
+    internal static Option<string> ModelOption() =>
+        new("--model") { Description = "Released model folder (manifest.json + model.onnx), or a `fit` run folder (metrics.json + checkpoints/best.pt)", Required = true };
+
+    /// <summary>A released model through ONNX Runtime, or a fit run's selected checkpoint through TorchSharp.</summary>
+    internal static async Task<ISetCoder> OpenCoderAsync(string model, string? provider, int batch, TextWriter log, CancellationToken cancellationToken)
+    {
+        ISetCoder coder = !File.Exists(Path.Combine(model, ModelManifest.FileName)) && CheckpointSetEncoder.IsRunFolder(model)
+            ? CheckpointSetEncoder.Open(model, batch)
+            : new OnnxSetEncoder(await OpenEncoderAsync(model, provider, batch, cancellationToken));
+        log.WriteLine(coder.Description);
+        return coder;
+    }
+
+    internal static async Task<HashEncoder> OpenEncoderAsync(string modelDirectory, string? provider, int batch, CancellationToken cancellationToken)
     {
         var package = await ModelPackage.OpenAsync(modelDirectory, cancellationToken);
         var preference = provider switch
@@ -71,9 +83,7 @@ internal static class EvaluateCommand
             "cuda" => ExecutionProviderPreference.Cuda,
             _ => throw new ArgumentException($"Unknown execution provider '{provider}' (auto, cpu, cuda)."),
         };
-        var encoder = HashEncoder.Open(package, new HashEncoderOptions { ExecutionProvider = preference, MaxBatchSize = batch });
-        log.WriteLine($"model {package.Manifest.Version}: {package.Manifest.Bits} bits, input 3x{package.Manifest.InputSize}x{package.Manifest.InputSize}; {encoder.ExecutionProviderReport}");
-        return encoder;
+        return HashEncoder.Open(package, new HashEncoderOptions { ExecutionProvider = preference, MaxBatchSize = batch });
     }
 }
 

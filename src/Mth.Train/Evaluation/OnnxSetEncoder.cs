@@ -9,9 +9,19 @@ namespace Mth.Train.Evaluation;
 /// cache-and-normalise path as training (InputBatchBuilder with the manifest's preprocessing),
 /// so evaluation sees exactly the inputs the encoder service would make from the same pixels.
 /// </summary>
-public sealed class OnnxSetEncoder(HashEncoder encoder)
+public sealed class OnnxSetEncoder(HashEncoder encoder) : ISetCoder
 {
     public HashEncoder Encoder { get; } = encoder ?? throw new ArgumentNullException(nameof(encoder));
+
+    public string Name => Encoder.Manifest.Version;
+
+    public int Bits => Encoder.Bits;
+
+    public string Description =>
+        $"model {Encoder.Manifest.Version}: {Encoder.Bits} bits, input 3x{Encoder.Manifest.InputSize}x{Encoder.Manifest.InputSize}; {Encoder.ExecutionProviderReport}";
+
+    /// <summary>Disposes the encoder it wraps.</summary>
+    public void Dispose() => Encoder.Dispose();
 
     /// <summary>Sign-bit codes of every image of <paramref name="set"/>, in position order; progress goes to <paramref name="log"/>.</summary>
     public async Task<CodeSet> EncodeAsync(ImageSet set, TextWriter? log = null, CancellationToken cancellationToken = default)

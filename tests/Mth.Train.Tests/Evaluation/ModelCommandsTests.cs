@@ -39,6 +39,34 @@ public sealed class ModelCommandsTests
         return (package.Directory, images);
     }
 
+    /// <summary>A fit run folder as `fit` leaves it (metrics.json with network and normalisation, checkpoints/best.pt) and the ONNX export of the same weights.</summary>
+    private static async Task<(string Run, string Model, string Images)> RunFolderAndModelAsync()
+    {
+        var directory = TestData.TempDirectory();
+        var images = TestData.ClassFolders(Path.Combine(directory, "images"), classes: 2, perClass: 5, size: 20);
+        TorchSharp.torch.manual_seed(3);
+        var options = SmallNetworks.Options(classes: 2, bits: 16, inputSize: 16);
+        using var network = new MthNetwork(options);
+        var run = Path.Combine(directory, "run");
+        Directory.CreateDirectory(Path.Combine(run, "checkpoints"));
+        network.save(Path.Combine(run, "checkpoints", "best.pt"));
+        var statistics = new ChannelStatistics([0.4f, 0.4f, 0.4f], [0.3f, 0.3f, 0.3f]);
+        await File.WriteAllTextAsync(Path.Combine(run, "metrics.json"), System.Text.Json.JsonSerializer.Serialize(new { network = options, normalisation = statistics }));
+        var onnx = Path.Combine(directory, "exported.onnx");
+        await File.WriteAllBytesAsync(onnx, MthOnnxExporter.Export(network));
+        var manifest = new ModelManifest
+        {
+            Version = "same-weights",
+            Bits = 16,
+            InputSize = 16,
+            Onnx = new OnnxModelInfo { Sha256 = new string('0', 64) },
+            Preprocessing = PreprocessingInfo.From(new PreprocessingOptions(16, statistics.Mean, statistics.Std)),
+            Classes = ["class_0", "class_1"],
+        };
+        var package = await ModelPackage.CreateAsync(Path.Combine(directory, "model"), manifest, onnx);
+        return (run, package.Directory, images);
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
         var root = new RootCommand { EvaluateCommand.Create(), EncodeCommand.Create(), PublishCommand.Create() };
@@ -121,6 +149,22 @@ public sealed class ModelCommandsTests
         Assert.Equal(1, conflict.ExitCode);
         Assert.Contains("different content", conflict.Error);
         Assert.Equal(await ModelPackage.Sha256Async(Path.Combine(model, "model.onnx")), await ModelPackage.Sha256Async(Path.Combine(registry, "brain-test", "model.onnx")));
+    }
+
+    [Fact]
+    public async Task A_fit_run_folder_encodes_through_its_checkpoint_to_the_same_codes_as_its_onnx_export()
+    {
+        var (run, model, images) = await RunFolderAndModelAsync();
+        var fromCheckpoint = Path.Combine(TestData.TempDirectory(), "checkpoint.csv");
+        var fromOnnx = Path.Combine(TestData.TempDirectory(), "onnx.csv");
+
+        var checkpoint = await RunAsync("encode", "--model", run, "--data", images, "--out", fromCheckpoint);
+        var onnx = await RunAsync("encode", "--model", model, "--data", images, "--out", fromOnnx, "--provider", "cpu");
+
+        Assert.True(checkpoint.ExitCode == 0, checkpoint.Error);
+        Assert.True(onnx.ExitCode == 0, onnx.Error);
+        Assert.Contains("TorchSharp", checkpoint.Output);
+        Assert.Equal(await File.ReadAllLinesAsync(fromOnnx), await File.ReadAllLinesAsync(fromCheckpoint));
     }
 
     [Fact]
