@@ -278,9 +278,19 @@ public sealed class DatasetSplit
             }
         }
 
+        foreach (var item in source.Items)
+        {
+            if (!byKey.ContainsKey(item.Key))
+            {
+                throw new DataSourceException($"Split file '{path}' does not list '{item.Key}' of the source {spec}.");
+            }
+        }
+
         if (byKey.Count != source.Items.Count)
         {
-            throw new DataSourceException($"Split file '{path}' records {byKey.Count} items; the source {spec} now has {source.Items.Count}.");
+            var present = source.Items.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
+            var missing = byKey.Keys.First(key => !present.Contains(key));
+            throw new DataSourceException($"'{missing}' of split file '{path}' is missing from the source {spec}.");
         }
 
         var hashes = await HashAllAsync(source, null, cancellationToken).ConfigureAwait(false);
@@ -288,10 +298,7 @@ public sealed class DatasetSplit
         for (var i = 0; i < source.Items.Count; i++)
         {
             var item = source.Items[i];
-            if (!byKey.TryGetValue(item.Key, out var recorded))
-            {
-                throw new DataSourceException($"Split file '{path}' does not list '{item.Key}' of the source.");
-            }
+            var recorded = byKey[item.Key];
 
             if (recorded.Label != source.ClassNames[item.Label])
             {

@@ -1,5 +1,4 @@
 using Mth.Encoding.Images;
-using Mth.Imaging;
 
 namespace Mth.Train.Data;
 
@@ -8,30 +7,16 @@ namespace Mth.Train.Data;
 /// sub-folders in ordinal order (their index is the label); keys are paths relative to the root
 /// with '/' separators, sorted ordinally.
 /// </summary>
-public sealed class ImageFolderSource : ILabelledImageSource
+public sealed class ImageFolderSource : FileImageSource
 {
     private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 
-    private readonly string root;
-    private readonly ImageDecoderChain decoders;
-    private readonly LabelledItem[] items;
-
-    private ImageFolderSource(string location, string root, string[] classNames, LabelledItem[] items, ImageDecoderChain decoders)
+    private ImageFolderSource(string location, string root, string[] classNames, LabelledItem[] items, ImageDecoderChain? decoders)
+        : base(location, root, classNames, items, decoders)
     {
-        Location = location;
-        this.root = root;
-        ClassNames = classNames;
-        this.items = items;
-        this.decoders = decoders;
     }
 
-    public string Location { get; }
-
-    public string Description => $"image folders {Location}: {items.Length} images, {ClassNames.Count} classes ({string.Join(", ", ClassNames)})";
-
-    public IReadOnlyList<string> ClassNames { get; }
-
-    public IReadOnlyList<LabelledItem> Items => items;
+    public override string Description => $"image folders {Location}: {Items.Count} images, {ClassNames.Count} classes ({string.Join(", ", ClassNames)})";
 
     public static bool IsImageFile(string path) =>
         Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
@@ -71,14 +56,6 @@ public sealed class ImageFolderSource : ILabelledImageSource
         }
 
         items.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new ImageFolderSource(directory, root, classNames, [.. items], decoders ?? ImageDecoderChain.Default);
+        return new ImageFolderSource(directory, root, classNames, [.. items], decoders);
     }
-
-    public async ValueTask<FloatImage> LoadAsync(int index, CancellationToken cancellationToken = default) =>
-        await decoders.ReadAsync(PathOf(index), cancellationToken).ConfigureAwait(false);
-
-    public ValueTask<string> HashAsync(int index, CancellationToken cancellationToken = default) =>
-        ContentHash.OfFileAsync(PathOf(index), cancellationToken);
-
-    private string PathOf(int index) => Path.Combine(root, items[index].Key);
 }

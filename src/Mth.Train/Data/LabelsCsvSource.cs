@@ -1,5 +1,4 @@
 using Mth.Encoding.Images;
-using Mth.Imaging;
 
 namespace Mth.Train.Data;
 
@@ -10,28 +9,14 @@ namespace Mth.Train.Data;
 /// (a DICOM folder with a labels CSV is this source). Classes are the distinct labels in
 /// ordinal order.
 /// </summary>
-public sealed class LabelsCsvSource : ILabelledImageSource
+public sealed class LabelsCsvSource : FileImageSource
 {
-    private readonly string root;
-    private readonly ImageDecoderChain decoders;
-    private readonly LabelledItem[] items;
-
-    private LabelsCsvSource(string location, string root, string[] classNames, LabelledItem[] items, ImageDecoderChain decoders)
+    private LabelsCsvSource(string location, string root, string[] classNames, LabelledItem[] items, ImageDecoderChain? decoders)
+        : base(location, root, classNames, items, decoders)
     {
-        Location = location;
-        this.root = root;
-        ClassNames = classNames;
-        this.items = items;
-        this.decoders = decoders;
     }
 
-    public string Location { get; }
-
-    public string Description => $"labels CSV {Location}: {items.Length} files, {ClassNames.Count} classes ({string.Join(", ", ClassNames)})";
-
-    public IReadOnlyList<string> ClassNames { get; }
-
-    public IReadOnlyList<LabelledItem> Items => items;
+    public override string Description => $"labels CSV {Location}: {Items.Count} files, {ClassNames.Count} classes ({string.Join(", ", ClassNames)})";
 
     public static LabelsCsvSource Open(string csvPath, ImageDecoderChain? decoders = null)
     {
@@ -108,16 +93,8 @@ public sealed class LabelsCsvSource : ILabelledImageSource
             .Select(r => new LabelledItem(r.Path, Array.BinarySearch(classNames, r.Label, StringComparer.Ordinal)))
             .OrderBy(item => item.Key, StringComparer.Ordinal)
             .ToArray();
-        return new LabelsCsvSource(csvPath, root, classNames, items, decoders ?? ImageDecoderChain.Default);
+        return new LabelsCsvSource(csvPath, root, classNames, items, decoders);
     }
-
-    public async ValueTask<FloatImage> LoadAsync(int index, CancellationToken cancellationToken = default) =>
-        await decoders.ReadAsync(PathOf(index), cancellationToken).ConfigureAwait(false);
-
-    public ValueTask<string> HashAsync(int index, CancellationToken cancellationToken = default) =>
-        ContentHash.OfFileAsync(PathOf(index), cancellationToken);
-
-    private string PathOf(int index) => Path.Combine(root, items[index].Key);
 
     /// <summary>RFC 4180 fields of one line: commas, double quotes, "" inside quotes.</summary>
     internal static List<string> SplitCsvLine(string line)

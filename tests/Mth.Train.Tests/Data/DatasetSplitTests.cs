@@ -83,33 +83,37 @@ public sealed class DatasetSplitTests
         Assert.Equal("test", test.Name);
     }
 
-    [Fact]
-    public async Task Reloading_detects_a_changed_image()
+    [Theory]
+    [InlineData("img_002.png", "changed")]
+    [InlineData("new.png", "does not list")]
+    public async Task Reloading_detects_a_changed_or_added_image(string file, string reason)
     {
         var directory = TestData.TempDirectory();
         var root = TestData.ClassFolders(Path.Combine(directory, "images"), classes: 2, perClass: 4);
         var split = await DatasetSplit.CreateAsync(ImageFolderSource.Open(root), SplitFractions.Default, seed: 3);
-        var file = Path.Combine(directory, "split.json");
-        await split.SaveAsync(file);
-        PngEncoder.Write(Path.Combine(root, "class_1", "img_002.png"), TestData.Pattern(21, 20, 0, 99));
+        var splitFile = Path.Combine(directory, "split.json");
+        await split.SaveAsync(splitFile);
+        PngEncoder.Write(Path.Combine(root, "class_1", file), TestData.Pattern(21, 20, 0, 99));
 
-        var error = await Assert.ThrowsAsync<DataSourceException>(() => DatasetSplit.LoadAsync(file));
+        var error = await Assert.ThrowsAsync<DataSourceException>(() => DatasetSplit.LoadAsync(splitFile));
 
-        Assert.Contains("class_1/img_002.png", error.Message);
-        Assert.Contains("changed", error.Message);
+        Assert.Contains(reason, error.Message);
+        Assert.Contains("class_1/" + file, error.Message);
     }
 
     [Fact]
-    public async Task Reloading_detects_added_images()
+    public async Task Reloading_detects_a_removed_image()
     {
         var directory = TestData.TempDirectory();
         var root = TestData.ClassFolders(Path.Combine(directory, "images"), classes: 2, perClass: 4);
         var split = await DatasetSplit.CreateAsync(ImageFolderSource.Open(root), SplitFractions.Default, seed: 3);
-        var file = Path.Combine(directory, "split.json");
-        await split.SaveAsync(file);
-        PngEncoder.Write(Path.Combine(root, "class_1", "new.png"), TestData.Pattern(21, 20, 0, 99));
+        var splitFile = Path.Combine(directory, "split.json");
+        await split.SaveAsync(splitFile);
+        File.Delete(Path.Combine(root, "class_0", "img_001.png"));
 
-        await Assert.ThrowsAsync<DataSourceException>(() => DatasetSplit.LoadAsync(file));
+        var error = await Assert.ThrowsAsync<DataSourceException>(() => DatasetSplit.LoadAsync(splitFile));
+
+        Assert.Contains("'class_0/img_001.png' of split file", error.Message);
     }
 
     [Fact]
