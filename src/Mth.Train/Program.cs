@@ -9,6 +9,7 @@ var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with
     EncodeCommand.Create(),
     PublishCommand.Create(),
     BaselineCommand.Create(),
+    PlotPrecisionRecallCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -40,6 +40,22 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void Precision_recall_csv_written_by_evaluation_reads_back_per_method()
+    {
+        var directory = TestData.TempDirectory();
+        var report = RetrievalEvaluator.Evaluate(
+            CodeSet.FromBytes(8, [[0x00], [0x0F], [0xFF]]), [0, 1, 0], CodeSet.FromBytes(8, [[0x01]]), [0], ["a", "b"]);
+        var (csv, png) = ReportWriter.WritePrecisionRecall(directory, "pr", [("MTH, 48 bits", report), ("LSH", report)]);
+
+        var curves = Mth.Train.Commands.PlotPrecisionRecallCommand.Read(csv, File.ReadAllLines(csv)).ToArray();
+
+        Assert.Equal(["MTH, 48 bits", "LSH"], curves.Select(c => c.Method));
+        Assert.Equal(report.PrecisionRecall, curves[0].Curve);
+        Assert.True(File.Exists(png));
+        Assert.Throws<FormatException>(() => Mth.Train.Commands.PlotPrecisionRecallCommand.Read("x.csv", ["radius,precision"]).ToArray());
+    }
+
+    [Fact]
     public void A_chart_without_points_is_refused()
     {
         Assert.Throws<ArgumentException>(() => LineChart.Write(Path.Combine(TestData.TempDirectory(), "x.png"), "t", "x", "y", [new ChartSeries("empty", [], [])]));
