@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mth.Encoding.Images;
+using Mth.Encoding.Manifest;
 
 namespace Mth.Train.Data;
 
@@ -99,6 +100,16 @@ public sealed class DatasetSplit
 
         return Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines.ToString())));
     }
+
+    /// <summary>The data section of a released model's manifest: source, seed, per-part hashes and counts.</summary>
+    public DataInfo ToManifestData() => new()
+    {
+        Description = Source.Description,
+        Source = Source.Location,
+        SplitSeed = Seed,
+        SplitHashes = Enum.GetValues<SplitPart>().ToDictionary(Name, PartHash),
+        SplitCounts = Enum.GetValues<SplitPart>().ToDictionary(Name, part => this[part].Count),
+    };
 
     public static async Task<DatasetSplit> CreateAsync(
         ILabelledImageSource source, SplitFractions fractions, ulong seed,

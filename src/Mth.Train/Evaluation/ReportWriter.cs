@@ -65,6 +65,23 @@ public static class ReportWriter
         return json;
     }
 
+    /// <summary>The report's headline figures as manifest metrics: "&lt;prefix&gt;.map_all", "&lt;prefix&gt;.map_100", "&lt;prefix&gt;.p_at_10", ….</summary>
+    public static IReadOnlyDictionary<string, double> ToManifestMetrics(RetrievalReport report, string prefix)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [$"{prefix}.map_all"] = report.MapAll,
+            [$"{prefix}.map_{report.MapCutoff}"] = report.MapAtCutoff,
+            [$"{prefix}.tie_aware_map_all"] = report.TieAwareMapAll,
+        };
+        foreach (var (k, value) in report.PrecisionAt)
+        {
+            metrics[$"{prefix}.p_at_{k}"] = value;
+        }
+
+        return metrics;
+    }
+
     public static string ToJsonLine(RetrievalReport report) => ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 
     /// <summary>Writes &lt;stem&gt;.csv (radius,precision,recall) and &lt;stem&gt;.png; returns both paths.</summary>

@@ -117,6 +117,19 @@ public sealed class DatasetSplitTests
     }
 
     [Fact]
+    public async Task The_manifest_data_section_names_seed_hashes_and_counts_of_each_part()
+    {
+        var split = await DatasetSplit.CreateAsync(Source(), SplitFractions.Default, seed: 5);
+
+        var data = split.ToManifestData();
+
+        Assert.Equal(5UL, data.SplitSeed);
+        Assert.Equal(split.PartHash(SplitPart.Test), data.SplitHashes!["test"]);
+        Assert.Equal(split.Validation.Count, data.SplitCounts!["validation"]);
+        Assert.Equal(split.Source.Description, data.Description);
+    }
+
+    [Fact]
     public async Task A_split_file_needs_a_part_selector()
     {
         var directory = TestData.TempDirectory();
