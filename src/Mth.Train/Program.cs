@@ -6,5 +6,6 @@ var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with
 {
     FitCommand.Create(),
 };
+foreach (var command in BenchCommand.Create()) root.Subcommands.Add(command);
 
 return await root.Parse(args).InvokeAsync();
