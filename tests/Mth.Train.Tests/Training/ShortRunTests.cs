@@ -32,7 +32,7 @@ public sealed class ShortRunTests
             Assert.InRange(history.BestEpoch, 1, 3);
             Assert.True(File.Exists(Path.Combine(directory, MthTrainer.BestCheckpoint)));
 
-            var report = FitRun.Evaluate(HashEncoder.Encode(network, train, 64), HashEncoder.Encode(network, queries, 64), ClassNames);
+            var report = FitRun.Evaluate(NetworkEncoder.Encode(network, train, 64), NetworkEncoder.Encode(network, queries, 64), ClassNames);
             Assert.True(report.MapAll >= 0.9, $"mAP@all {report.MapAll:F3}");
         }
         finally
@@ -62,7 +62,7 @@ public sealed class ShortRunTests
             }, directory, resume: false);
             Assert.Equal(2, history.BestEpoch);
             Assert.Equal(0.9, history.BestValidationMapAll);
-            Assert.Equal(codesAtEpoch2, HashEncoder.Encode(network, inputs, 64).Hash);
+            Assert.Equal(codesAtEpoch2, NetworkEncoder.Encode(network, inputs, 64).Hash);
         }
         finally
         {
