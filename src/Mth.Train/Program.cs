@@ -5,6 +5,10 @@ using Mth.Train.Commands;
 var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with TorchSharp, retrieval evaluation, ONNX release.")
 {
     FitCommand.Create(),
+    EvaluateCommand.Create(),
+    EncodeCommand.Create(),
+    PublishCommand.Create(),
+    BaselineCommand.Create(),
 };
 foreach (var command in BenchCommand.Create()) root.Subcommands.Add(command);
 
