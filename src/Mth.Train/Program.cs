@@ -11,5 +11,6 @@ var root = new RootCommand("MTH Search trainer: Multi-scale Triplet Hashing with
     BaselineCommand.Create(),
     PlotPrecisionRecallCommand.Create(),
 };
+foreach (var command in BenchCommand.Create()) root.Subcommands.Add(command);
 
 return await root.Parse(args).InvokeAsync();

@@ -72,29 +72,33 @@ public static class FitRun
             $"selected epoch {history.BestEpoch} (validation mAP@all {history.BestValidationMapAll:F4}); training time {history.TotalTrainSeconds:F0} s"));
 
         var batch = options.Training.EncodeBatchSize;
-        var databaseCodes = HashEncoder.Encode(model, database, batch, cancellationToken);
-        var validationReport = Evaluate(databaseCodes, HashEncoder.Encode(model, validation, batch, cancellationToken), classNames);
+        var databaseCodes = NetworkEncoder.Encode(model, database, batch, cancellationToken);
+        var validationReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, validation, batch, cancellationToken), classNames);
         RetrievalReport? testReport = null;
         if (options.EvaluateTest && split.Test.Count > 0)
         {
-            testReport = Evaluate(databaseCodes, HashEncoder.Encode(model, test, batch, cancellationToken), classNames);
+            testReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, test, batch, cancellationToken), classNames);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test (held out, database = training split): mAP@all {testReport.MapAll:F4} (tie-aware {testReport.TieAwareMapAll:F4}), mAP@100 {testReport.MapAtCutoff:F4}, P@10 {testReport.PrecisionAt[10]:F4}, distinct codes {testReport.DistinctDatabaseCodes}"));
         }
 
+        WritePlots(options.OutputDirectory, history, validationReport, testReport);
+
         string? releaseDirectory = null;
+        double? onnxAgreement = null;
         if (options.ReleaseName is { } name)
         {
             releaseDirectory = Path.Combine(options.OutputDirectory, name);
-            Directory.CreateDirectory(releaseDirectory);
-            var onnx = MthOnnxExporter.Export(model, new Dictionary<string, string> { ["version"] = options.ModelVersion });
-            await File.WriteAllBytesAsync(Path.Combine(releaseDirectory, "model.onnx"), onnx, cancellationToken).ConfigureAwait(false);
-            log.WriteLine($"released {releaseDirectory}");
+            var release = new ModelRelease(model, split, preprocessing, options, validationReport, testReport, history);
+            onnxAgreement = await release.WriteAsync(releaseDirectory, test.Count > 0 ? test : validation, cancellationToken).ConfigureAwait(false);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"released {releaseDirectory}: ONNX Runtime and TorchSharp codes agree on {onnxAgreement:P3} of the bits"));
         }
 
         var result = new FitResult(history, validationReport, testReport, releaseDirectory, clock.Elapsed.TotalSeconds);
         var metrics = new
         {
+            onnxSignAgreement = onnxAgreement,
             data = source.Description,
             split = new { seed = split.Seed, train = split.Train.Count, validation = split.Validation.Count, test = split.Test.Count,
                           hashes = Enum.GetValues<SplitPart>().ToDictionary(DatasetSplit.Name, split.PartHash) },
@@ -112,6 +116,20 @@ public static class FitRun
         };
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "metrics.json"), JsonSerializer.Serialize(metrics, Json), cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private static void WritePlots(string directory, TrainingHistory history, RetrievalReport validation, RetrievalReport? test)
+    {
+        var terms = history.Epochs.SelectMany(e => e.Loss.Keys).Distinct(StringComparer.Ordinal)
+            .ToDictionary(term => term, term => (IReadOnlyList<double>)history.Epochs.Select(e => e.Loss.GetValueOrDefault(term)).ToList());
+        Plots.TrainingCharts.WriteLossTerms(Path.Combine(directory, "loss.png"), terms);
+        var validated = history.Epochs.Where(e => e.ValidationMapAll is not null).ToList();
+        if (validated.Count > 0)
+            Plots.TrainingCharts.WriteValidationMap(Path.Combine(directory, "validation-map.png"),
+                new Dictionary<string, IReadOnlyList<double>> { ["validation mAP@all"] = validated.Select(e => e.ValidationMapAll!.Value).ToList() });
+        var curves = new List<(string, IReadOnlyList<PrecisionRecallPoint>)> { ("validation", validation.PrecisionRecall) };
+        if (test is not null) curves.Add(("test", test.PrecisionRecall));
+        Plots.TrainingCharts.WritePrecisionRecall(Path.Combine(directory, "precision-recall.png"), curves);
     }
 
     private static async Task<DatasetSplit> OpenSplitAsync(FitOptions options, TextWriter log, CancellationToken cancellationToken)

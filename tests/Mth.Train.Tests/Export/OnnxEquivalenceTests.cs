@@ -24,7 +24,7 @@ public sealed class OnnxEquivalenceTests
 
         var model = MthOnnxExporter.Export(network);
         using var session = new InferenceSession(model);
-        var reference = HashEncoder.Encode(network, inputs, 100);
+        var reference = NetworkEncoder.Encode(network, inputs, 100);
 
         int length = 3 * options.InputSize * options.InputSize;
         var buffer = new float[100 * length];

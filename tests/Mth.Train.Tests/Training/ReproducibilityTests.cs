@@ -55,7 +55,7 @@ public sealed class ReproducibilityTests
         {
             // A score that grows with time makes the last epoch the selected one, in one run or across a resume.
             trainer.Fit(inputs, inputs, inputs, (_, _) => Stopwatch.GetTimestamp(), directory, resume);
-            return HashEncoder.Encode(network, inputs, 32).Hash;
+            return NetworkEncoder.Encode(network, inputs, 32).Hash;
         }
         finally
         {

@@ -10,7 +10,7 @@ public sealed record EncodedSet(float[] Hash, int Bits, IReadOnlyList<int> Label
 }
 
 /// <summary>Runs the network in evaluation mode over inputs, in batches, without gradients.</summary>
-public static class HashEncoder
+public static class NetworkEncoder
 {
     public static EncodedSet Encode(MthNetwork network, ITrainingInputs inputs, int batchSize, CancellationToken cancellationToken = default)
     {
