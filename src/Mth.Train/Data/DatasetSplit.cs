@@ -105,7 +105,8 @@ public sealed class DatasetSplit
     public DataInfo ToManifestData() => new()
     {
         Description = Source.Description,
-        Source = Source.Location,
+        // The source's name only: a full path would leak the training machine's layout into every release.
+        Source = Path.GetFileName(Path.TrimEndingDirectorySeparator(DataSources.SplitSpec(Source.Location).Location)),
         SplitSeed = Seed,
         SplitHashes = Enum.GetValues<SplitPart>().ToDictionary(Name, PartHash),
         SplitCounts = Enum.GetValues<SplitPart>().ToDictionary(Name, part => this[part].Count),

@@ -80,7 +80,7 @@ public sealed class CheckpointSetEncoder : ISetCoder
         ArgumentNullException.ThrowIfNull(set);
         var builder = new InputBatchBuilder(set, new PreprocessedImageCache(set.Source, preprocessor, maxBytes: 0), preprocessor);
         log?.WriteLine($"encoding {set.Name}: {set.Count} images with the checkpoint…");
-        var encoded = HashEncoder.Encode(network, new ImageSetInputs(builder), batchSize, cancellationToken);
+        var encoded = NetworkEncoder.Encode(network, new ImageSetInputs(builder), batchSize, cancellationToken);
         return Task.FromResult(CodeSet.FromHashOutputs(encoded.Bits, encoded.Hash, encoded.Count));
     }
 
