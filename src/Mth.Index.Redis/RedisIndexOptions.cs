@@ -43,12 +43,20 @@ public sealed record RedisIndexOptions
     /// <summary>Items per batch when a version is dropped (one HSCAN page and one UNLINK per batch).</summary>
     public int DropBatchSize { get; init; } = 1000;
 
+    /// <summary>Checks a key prefix (shared by the index, the instance catalog and the coordination store).</summary>
+    public static string ValidatePrefix(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix) || prefix.Length > 32 || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            throw new ArgumentException("KeyPrefix must be 1 to 32 characters of A-Z, a-z, 0-9, '.', '_', '-'.", nameof(prefix));
+        }
+
+        return prefix;
+    }
+
     internal void Validate()
     {
-        if (string.IsNullOrEmpty(KeyPrefix) || KeyPrefix.Length > 32 || !KeyPrefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-        {
-            throw new ArgumentException("KeyPrefix must be 1 to 32 characters of A-Z, a-z, 0-9, '.', '_', '-'.", nameof(KeyPrefix));
-        }
+        ValidatePrefix(KeyPrefix);
 
         if (ShardsPerVersion is < 1 or > 1024)
         {

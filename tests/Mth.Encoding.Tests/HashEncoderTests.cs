@@ -2,6 +2,7 @@ using Mth.Encoding.Codes;
 using Mth.Encoding.Inference;
 using Mth.Encoding.Manifest;
 using Mth.Imaging;
+using Mth.Testing.Models;
 
 namespace Mth.Encoding.Tests;
 

@@ -1,5 +1,6 @@
 using Mth.Encoding.Manifest;
 using Mth.Encoding.Preprocessing;
+using Mth.Testing.Models;
 
 namespace Mth.Encoding.Tests;
 

@@ -1,4 +1,5 @@
 using Mth.Encoding.Manifest;
+using Mth.Testing.Models;
 
 namespace Mth.Encoding.Tests;
 

@@ -50,17 +50,5 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
     }
 
     /// <summary>Every key of the prefix on every primary (SCAN per node: tests only).</summary>
-    protected async Task<List<string>> KeysAsync(string topology, string prefix)
-    {
-        var keys = new List<string>();
-        foreach (var server in Connection(topology).GetServers().Where(s => s.IsConnected && !s.IsReplica))
-        {
-            await foreach (var key in server.KeysAsync(pattern: $"*{prefix}*", pageSize: 1000))
-            {
-                keys.Add(key.ToString());
-            }
-        }
-
-        return keys;
-    }
+    protected Task<List<string>> KeysAsync(string topology, string prefix) => RedisTestKeys.KeysAsync(Connection(topology), prefix);
 }

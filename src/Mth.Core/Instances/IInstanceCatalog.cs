@@ -7,7 +7,19 @@ namespace Mth.Core.Instances;
 /// </summary>
 public interface IInstanceCatalog
 {
+    /// <summary>Stores the record (replacing another one of the same SOP Instance UID); the same record again changes nothing.
+    /// Throws <see cref="ArgumentException"/> for a record that breaks <see cref="InstanceRecords"/>' rules.</summary>
     ValueTask PutAsync(InstanceRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores several records; each is atomic on its own (a failure part-way leaves earlier ones stored).</summary>
+    async ValueTask PutManyAsync(IReadOnlyList<InstanceRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records)
+        {
+            await PutAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     ValueTask<InstanceRecord?> GetAsync(string sopInstanceUid, CancellationToken cancellationToken = default);
 

@@ -3,9 +3,9 @@ using Mth.Imaging;
 namespace Mth.Encoding.Images;
 
 /// <summary>
-/// Picks the decoder for a file by its signature. The default chain knows PNG and JPEG; the
-/// DICOM renderer of Mth.Dicom joins with <see cref="With"/> so that training, the encoder and
-/// the query service read every format through one path.
+/// Picks the decoder for a file by its signature. The default chain knows DICOM Part 10 (Mth.Dicom's
+/// renderer, <see cref="DicomImageDecoder"/>), PNG and JPEG, so that training, the encoder and the
+/// query service read every format through one path; <see cref="With"/> adds others.
 /// </summary>
 public sealed class ImageDecoderChain
 {
@@ -24,8 +24,8 @@ public sealed class ImageDecoderChain
         }
     }
 
-    /// <summary>PNG and JPEG.</summary>
-    public static ImageDecoderChain Default { get; } = new([new PngJpegDecoder()]);
+    /// <summary>DICOM Part 10, PNG and JPEG.</summary>
+    public static ImageDecoderChain Default { get; } = new([new DicomImageDecoder(), new PngJpegDecoder()]);
 
     public IReadOnlyList<IImageDecoder> Decoders => decoders;
 

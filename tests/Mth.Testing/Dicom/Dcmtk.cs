@@ -36,7 +36,7 @@ public static class Dcmtk
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardOutputEncoding = tool == "dcm2json" ? Encoding.UTF8 : Encoding.Latin1,
+            StandardOutputEncoding = tool == "dcm2json" ? System.Text.Encoding.UTF8 : System.Text.Encoding.Latin1,
         };
         foreach (var argument in arguments)
         {

@@ -93,7 +93,7 @@ public sealed class DicomDumpBuilder
 
         var dump = Path.Combine(work, "fixture.dump");
         var text = string.Join('\n', _lines).Replace(BinaryMarker, work + "/", StringComparison.Ordinal) + "\n";
-        File.WriteAllText(dump, text, Encoding.Latin1);
+        File.WriteAllText(dump, text, System.Text.Encoding.Latin1);
         var output = directory.File(name);
         var transfer = encoding switch
         {

@@ -59,6 +59,6 @@ public sealed record PnmImage(int Width, int Height, int Channels, byte[] Sample
             position++;
         }
 
-        return Encoding.ASCII.GetString(bytes, start, position - start);
+        return System.Text.Encoding.ASCII.GetString(bytes, start, position - start);
     }
 }

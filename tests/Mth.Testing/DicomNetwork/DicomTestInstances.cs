@@ -121,7 +121,7 @@ public static class DicomTestInstances
 
         Directory.CreateDirectory(directory);
         var bytes = File.ReadAllBytes(template.Path);
-        var pattern = Encoding.ASCII.GetBytes(template.SopInstanceUid);
+        var pattern = System.Text.Encoding.ASCII.GetBytes(template.SopInstanceUid);
         var positions = new List<int>();
         var from = 0;
         while (bytes.AsSpan(from).IndexOf(pattern) is var found and >= 0)
@@ -139,7 +139,7 @@ public static class DicomTestInstances
         for (var i = 0; i < count; i++)
         {
             var uid = NewUid();
-            var replacement = Encoding.ASCII.GetBytes(uid);
+            var replacement = System.Text.Encoding.ASCII.GetBytes(uid);
             foreach (var position in positions)
             {
                 replacement.CopyTo(bytes, position);

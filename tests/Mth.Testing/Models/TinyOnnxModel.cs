@@ -1,12 +1,19 @@
-namespace Mth.Encoding.Tests;
+using Mth.Encoding.Manifest;
+using Mth.Encoding.Preprocessing;
+
+namespace Mth.Testing.Models;
 
 /// <summary>
 /// A real ONNX model written by the test: input [N, 3, S, S] -> Flatten -> MatMul W -> Add b ->
 /// Tanh -> "hash" [N, k] (and a second output "features" before Tanh), serialised with a minimal
-/// protobuf writer (field numbers from the public onnx.proto). Lets the encoder be tested
-/// against ONNX Runtime without the trainer.
+/// protobuf writer (field numbers from the public onnx.proto). Lets the encoder, the query service
+/// and the encoding library be tested against ONNX Runtime without the trainer.
 /// </summary>
-internal sealed class TinyOnnxModel
+/// <remarks>
+/// Mth.Testing references Mth.Encoding privately (ONNX Runtime's natives are 500 MB per output
+/// folder): a test project that uses this type references src/Mth.Encoding itself.
+/// </remarks>
+public sealed class TinyOnnxModel
 {
     public TinyOnnxModel(int inputSize, int bits, int seed)
     {
@@ -47,6 +54,46 @@ internal sealed class TinyOnnxModel
         }
 
         return result;
+    }
+
+    /// <summary>A valid manifest for this model (S, k and a SHA-256 placeholder that <see cref="CreatePackageAsync"/> fills in).</summary>
+    public ModelManifest Manifest(string version = "tiny-1") => new()
+    {
+        Version = version,
+        CreatedUtc = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero),
+        Bits = Bits,
+        InputSize = InputSize,
+        Onnx = new OnnxModelInfo { Sha256 = new string('0', 64), Opset = 17 },
+        Preprocessing = new PreprocessingInfo { Mean = [0.5f, 0.45f, 0.4f], Std = [0.25f, 0.2f, 0.3f], Resize = ResizeRule.Stretch },
+        Classes = ["glioma", "notumor"],
+        Data = new DataInfo
+        {
+            Description = "generated",
+            SplitSeed = 7,
+            SplitHashes = new Dictionary<string, string> { ["train"] = new('a', 64), ["test"] = new('b', 64) },
+        },
+        Metrics = new Dictionary<string, double> { ["test.map_all"] = 0.5 },
+        Training = new System.Text.Json.Nodes.JsonObject { ["epochs"] = 3, ["optimizer"] = "adam" },
+    };
+
+    /// <summary>
+    /// Writes a released model folder (model.onnx + manifest.json with the real SHA-256) into
+    /// <paramref name="directory"/> and returns the verified package.
+    /// </summary>
+    public async Task<ModelPackage> CreatePackageAsync(string directory, string version = "tiny-1", ModelManifest? manifest = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var staging = Directory.CreateTempSubdirectory("mth-tiny-model-").FullName;
+        try
+        {
+            var onnx = Path.Combine(staging, "model.onnx");
+            await File.WriteAllBytesAsync(onnx, Serialise(), cancellationToken);
+            return await ModelPackage.CreateAsync(directory, manifest ?? Manifest(version), onnx, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
     }
 
     public byte[] Serialise(string inputName = "input", string outputName = "hash")

@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Text;
+using Mth.Core.Coordination;
+
+namespace Mth.Core.Embedded;
+
+/// <summary>
+/// Coordination documents of the all-in-one mode, persistent in a folder: all in memory, every write first
+/// appended to <c>coordination.log</c> (a <see cref="RecordLog"/>, fsync'd before the call returns) and
+/// compacted once it is larger than 4 MiB and twice its size after the last compaction. One process owns the folder.
+/// </summary>
+public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
+{
+    private const long CompactAfterBytes = 4L << 20;
+    private const byte WriteKind = 1;
+    private const byte DeleteKind = 2;
+
+    private readonly CoordinationTable _table;
+    private readonly RecordLog _log;
+    private readonly FileStream _lockFile;
+    private readonly Lock _lock = new();
+    private long _compactedLength;
+
+    private EmbeddedCoordinationStore(CoordinationTable table, RecordLog log, FileStream lockFile)
+    {
+        _table = table;
+        _log = log;
+        _lockFile = lockFile;
+        _compactedLength = log.Length;
+    }
+
+    /// <summary>Opens (or creates) the store in <paramref name="folder"/>. Throws <see cref="IOException"/> when another process holds it.</summary>
+    public static EmbeddedCoordinationStore Open(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        Directory.CreateDirectory(folder);
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(folder, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"The coordination folder {folder} is in use by another process.", e);
+        }
+
+        try
+        {
+            var table = new CoordinationTable();
+            var log = RecordLog.Open(Path.Combine(folder, "coordination.log"), "MTHCRD01"u8, payload => Apply(table, payload));
+            return new EmbeddedCoordinationStore(table, log, lockFile);
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        CoordinationKeys.Validate(key);
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_table.Get(key));
+        }
+    }
+
+    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        CoordinationKeys.Validate(key);
+        ArgumentNullException.ThrowIfNull(value);
+        CoordinationKeys.CheckRevision(expectedRevision);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (_table.RevisionOf(key) != expectedRevision)
+            {
+                return ValueTask.FromResult<long?>(null);
+            }
+
+            var revision = expectedRevision + 1;
+            _log.Append(WritePayload(key, value, revision));
+            _table.Set(key, value, revision);
+            CompactIfLarge();
+            return ValueTask.FromResult<long?>(revision);
+        }
+    }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        CoordinationKeys.Validate(key);
+        lock (_lock)
+        {
+            if (_table.Get(key) is null)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var payload = new byte[1 + key.Length];
+            payload[0] = DeleteKind;
+            Encoding.ASCII.GetBytes(key, payload.AsSpan(1));
+            _log.Append(payload);
+            _table.Remove(key);
+            CompactIfLarge();
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _log.Dispose();
+            _lockFile.Dispose();
+        }
+    }
+
+    private void CompactIfLarge()
+    {
+        if (_log.Length > CompactAfterBytes && _log.Length > 2 * _compactedLength)
+        {
+            _log.Rewrite(_table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)).ToList());
+            _compactedLength = _log.Length;
+        }
+    }
+
+    /// <summary>[u8 kind][u16 key length][key ASCII][i64 revision][value UTF-8].</summary>
+    private static byte[] WritePayload(string key, string value, long revision)
+    {
+        var valueBytes = Encoding.UTF8.GetBytes(value);
+        var payload = new byte[1 + 2 + key.Length + 8 + valueBytes.Length];
+        payload[0] = WriteKind;
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(1), (ushort)key.Length);
+        Encoding.ASCII.GetBytes(key, payload.AsSpan(3));
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(3 + key.Length), revision);
+        valueBytes.CopyTo(payload, 3 + key.Length + 8);
+        return payload;
+    }
+
+    private static void Apply(CoordinationTable table, ReadOnlySpan<byte> payload)
+    {
+        switch (payload[0])
+        {
+            case WriteKind:
+                var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
+                var key = Encoding.ASCII.GetString(payload.Slice(3, keyLength));
+                var revision = BinaryPrimitives.ReadInt64LittleEndian(payload[(3 + keyLength)..]);
+                table.Set(key, Encoding.UTF8.GetString(payload[(3 + keyLength + 8)..]), revision);
+                break;
+            case DeleteKind:
+                table.Remove(Encoding.ASCII.GetString(payload[1..]));
+                break;
+            default:
+                throw new InvalidDataException($"Unknown coordination log record kind {payload[0]}.");
+        }
+    }
+}

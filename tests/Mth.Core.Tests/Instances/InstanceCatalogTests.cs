@@ -1,0 +1,103 @@
+using Mth.Core.Embedded;
+using Mth.Core.Instances;
+using Mth.Testing.Instances;
+
+namespace Mth.Core.Tests.Instances;
+
+public sealed class InMemoryInstanceCatalogTests : InstanceCatalogContract
+{
+    protected override Task<IInstanceCatalog> CreateCatalogAsync() => Task.FromResult<IInstanceCatalog>(new InMemoryInstanceCatalog());
+}
+
+/// <summary>The embedded catalog follows the contract, keeps its records across restarts and survives a torn last write.</summary>
+public sealed class EmbeddedInstanceCatalogTests : InstanceCatalogContract, IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("mth-instances-").FullName;
+    private readonly List<EmbeddedInstanceCatalog> _open = [];
+
+    protected override Task<IInstanceCatalog> CreateCatalogAsync() => Task.FromResult<IInstanceCatalog>(Open(Path.Combine(_root, Guid.NewGuid().ToString("N"))));
+
+    private EmbeddedInstanceCatalog Open(string folder)
+    {
+        var catalog = EmbeddedInstanceCatalog.Open(folder);
+        _open.Add(catalog);
+        return catalog;
+    }
+
+    public void Dispose()
+    {
+        foreach (var catalog in _open)
+        {
+            catalog.Dispose();
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Records_changes_and_deletions_survive_a_restart()
+    {
+        var folder = Path.Combine(_root, "restart");
+        var study = Uid();
+        var records = Enumerable.Range(0, 50).Select(_ => Record(study)).ToList();
+        var catalog = Open(folder);
+        await catalog.PutManyAsync(records);
+        await catalog.PutAsync(records[0] with { Modality = "CT" });
+        await catalog.DeleteAsync(records[1].SopInstanceUid);
+        catalog.Dispose();
+
+        var reopened = Open(folder);
+        Assert.Equal(49, await reopened.CountAsync());
+        Assert.Equal("CT", (await reopened.GetAsync(records[0].SopInstanceUid))!.Modality);
+        Assert.Null(await reopened.GetAsync(records[1].SopInstanceUid));
+        Assert.Equal(records[2], await reopened.GetAsync(records[2].SopInstanceUid));
+        Assert.Equal(49, (await reopened.GetStudyInstancesAsync(study)).Count);
+    }
+
+    [Fact]
+    public async Task A_write_cut_short_by_a_crash_is_dropped_and_later_writes_are_kept()
+    {
+        var folder = Path.Combine(_root, "torn");
+        var first = Record();
+        var catalog = Open(folder);
+        await catalog.PutAsync(first);
+        catalog.Dispose();
+        var log = Path.Combine(folder, "instances.log");
+        var intact = new FileInfo(log).Length;
+        await File.AppendAllTextAsync(log, "\u0040\0\0\0garbage"); // a frame claiming 64 bytes, then 7
+
+        var reopened = Open(folder);
+        Assert.Equal(first, await reopened.GetAsync(first.SopInstanceUid));
+        Assert.Equal(intact, new FileInfo(log).Length);
+        var second = Record();
+        await reopened.PutAsync(second);
+        reopened.Dispose();
+
+        var again = Open(folder);
+        Assert.Equal(2, await again.CountAsync());
+        Assert.Equal(second, await again.GetAsync(second.SopInstanceUid));
+    }
+
+    [Fact]
+    public async Task Damage_before_the_last_record_is_reported_not_skipped()
+    {
+        var folder = Path.Combine(_root, "damaged");
+        var catalog = Open(folder);
+        await catalog.PutAsync(Record());
+        await catalog.PutAsync(Record());
+        catalog.Dispose();
+        var log = Path.Combine(folder, "instances.log");
+        var bytes = await File.ReadAllBytesAsync(log);
+        bytes[16 + 8 + 5] ^= 0xFF; // inside the first record's payload
+        await File.WriteAllBytesAsync(log, bytes);
+        Assert.Throws<InvalidDataException>(() => EmbeddedInstanceCatalog.Open(folder));
+    }
+
+    [Fact]
+    public void A_second_process_cannot_open_the_same_folder()
+    {
+        var folder = Path.Combine(_root, "locked");
+        Open(folder);
+        Assert.Throws<IOException>(() => EmbeddedInstanceCatalog.Open(folder));
+    }
+}
