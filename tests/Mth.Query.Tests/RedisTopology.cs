@@ -38,15 +38,7 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
     {
         foreach (var (topology, prefix) in _prefixes)
         {
-            var connection = Connection(topology);
-            var database = connection.GetDatabase();
-            foreach (var server in connection.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-            {
-                await foreach (var key in server.KeysAsync(pattern: $"*{prefix}*", pageSize: 1000))
-                {
-                    await database.KeyDeleteAsync(key);
-                }
-            }
+            await RedisTestKeys.DeleteAsync(Connection(topology), prefix);
         }
     }
 }

@@ -44,15 +44,13 @@ internal static class QueryEndpoints
             .WithName("SimilarToUpload")
             .WithSummary("Instances or studies similar to an uploaded image")
             .WithDescription("Upload DICOM Part 10, PNG or JPEG as multipart/form-data (part \"file\") or as a raw body (Content-Type application/dicom, image/png, image/jpeg or application/octet-stream). The image is encoded with the active model.")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<byte[]>(UploadReader.RawContentTypes[0], [.. UploadReader.RawContentTypes[1..]])
+            .WithMetadata(new QueryOpenApi.UploadBody())
             .WithMetadata(new UploadSizeLimit(options.MaxUploadBytes + UploadReader.MultipartOverhead))
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        v1.MapFallback(() => TypedResults.Problem("No such endpoint; see /openapi/v1.json.", statusCode: StatusCodes.Status404NotFound, title: "Not found"))
-            .ExcludeFromDescription();
+        // Unknown paths (404) and wrong methods (405) get their problem details from the status code pages.
         return v1;
     }
 

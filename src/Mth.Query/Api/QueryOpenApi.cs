@@ -34,5 +34,42 @@ internal static class QueryOpenApi
             });
             return Task.CompletedTask;
         });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<UploadBody>().Any())
+            {
+                operation.RequestBody = UploadRequestBody();
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Marks the endpoint whose body is an uploaded image (its body is read by hand, so the document says what it takes).</summary>
+    internal sealed class UploadBody;
+
+    private static OpenApiRequestBody UploadRequestBody()
+    {
+        var content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "DICOM Part 10, PNG or JPEG." },
+                    },
+                    Required = new HashSet<string> { "file" },
+                },
+            },
+        };
+        foreach (var type in UploadReader.RawContentTypes)
+        {
+            content[type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+        }
+
+        return new OpenApiRequestBody { Required = true, Description = "The image, as a file part or as the whole body.", Content = content };
     }
 }
