@@ -26,6 +26,9 @@ public static class ServiceDefaults
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
 
         builder.Services.AddSerilog((services, logger) => logger
+            // ASP.NET Core's per-request lines carry request paths (UIDs) and cost CPU on every query;
+            // configuration (Serilog:MinimumLevel:Override) can turn them back on.
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Service", serviceName)
