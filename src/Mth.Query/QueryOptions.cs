@@ -54,6 +54,14 @@ public sealed class QueryOptions : IValidatableObject
     [Range(16, 1_000_000)]
     public int MaxStudyCandidates { get; set; } = 20_000;
 
+    /// <summary>Instance records (series, study, modality of results) kept in memory; 0 reads the catalog for every answer.</summary>
+    [Range(0, 100_000_000)]
+    public int InstanceCacheEntries { get; set; } = 500_000;
+
+    /// <summary>How long a cached instance record is used before it is read again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan InstanceCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Replica mode: pause between reads of the change feeds once drained (the replica's lag is about this plus a round trip).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ReplicaPollInterval { get; set; } = TimeSpan.FromMilliseconds(20);

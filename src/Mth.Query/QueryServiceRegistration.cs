@@ -33,6 +33,7 @@ public static class QueryServiceRegistration
         services.AddSingleton<SearchGenerationLoader>();
         services.AddSingleton<ActiveVersionFollower>();
         services.AddHostedService(provider => provider.GetRequiredService<ActiveVersionFollower>());
+        services.AddSingleton<InstanceRecordCache>();
         services.AddSingleton<SimilaritySearch>();
         services.TryAddSingleton(ImageDecoderChain.Default);
 

@@ -1,21 +1,31 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
 using Mth.Bench.Measurement;
 using Mth.Core.Codes;
 using Mth.Core.Indexing;
+using Mth.Core.Instances;
+using Mth.Encoding.Manifest;
 using Mth.Index.Redis;
 using Mth.Index.Redis.Replication;
+using Mth.Testing.Models;
 using StackExchange.Redis;
 
 namespace Mth.Bench.Pipeline;
 
 /// <summary>
-/// Query latency with many concurrent clients over a large index: the query service over HTTP (one run per
-/// search mode) next to the index searched directly in this process without HTTP (Redis MIH, and the
-/// in-memory replica), on the same stored instances and the same Redis, in one command.
+/// Query latency with many concurrent clients over a large index: the query service over HTTP (one process per
+/// search mode, "similar to this stored instance"), next to the index searched directly in this process without
+/// HTTP (Redis MIH, and the in-memory replica), on the same stored instances and the same Redis, in one command.
+/// Every answer is checked against the in-process Redis MIH's.
 /// </summary>
 internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
 {
     private const int LoadChunk = 50_000;
+    private const int RecordChunk = 10_000;
+    private const int InstancesPerStudy = 100;
+    private const int InstancesPerSeries = 20;
 
     public string Version => $"bench-{options.Bits}{(options.Clustered ? "c" : "u")}";
 
@@ -27,17 +37,14 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
     {
         var notes = new List<string>();
         var rows = new List<QueryMethodReport>();
+        var work = Directory.CreateTempSubdirectory("mth-bench-pipeline-query-").FullName;
         await using var connection = await ConnectAsync().ConfigureAwait(false);
         var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = Prefix });
+        var instances = new RedisInstanceCatalog(connection, Prefix);
         var index = (RedisHammingIndex)await catalog.CreateVersionAsync(Version, new IndexVersionOptions(options.Bits) { ExpectedItems = options.N }, cancellationToken).ConfigureAwait(false);
         try
         {
-            var loadSeconds = await EnsureLoadedAsync(index, cancellationToken).ConfigureAwait(false);
-            if (loadSeconds is { } seconds)
-            {
-                notes.Add($"loaded {options.N:N0} codes into Redis in {seconds:F1} s");
-            }
-
+            await EnsureLoadedAsync(index, instances, notes, cancellationToken).ConfigureAwait(false);
             var active = await catalog.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
             if (active != Version)
             {
@@ -52,12 +59,13 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
             await Parallel.ForAsync(0, total, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
                 async (i, ct) => codes[i] = await index.GetCodeAsync(ids[i], ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"{ids[i]} is not stored.")).ConfigureAwait(false);
 
-            // Reference 1: Redis MIH searched from this process, no HTTP.
+            // Reference 1: Redis MIH searched from this process, no HTTP. Its answers are the reference for every other row.
             var answers = new IReadOnlyList<Neighbor>[total];
             var redis = await TimeAsync("redis-mih, in process", (i, ct) => Search(index.SearchNearestAsync(codes[i], options.K + 1, ct), answers, i), cancellationToken).ConfigureAwait(false);
             rows.Add(redis with { Exact = true, Note = $"{index.ShardCount} shard(s), {index.Layout}; the reference answers" });
+            var expected = Enumerable.Range(0, total).Select(i => answers[i].Where(n => n.Id != ids[i]).Take(options.K).ToArray()).ToArray();
 
-            // Reference 2: the in-memory replica the query service builds in Replica mode, in this process.
+            // Reference 2: the in-memory replica the query service builds in Replica mode, here in this process.
             var clock = Stopwatch.StartNew();
             await using (var replica = await RedisIndexReplica.StartAsync(index, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
@@ -65,7 +73,18 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
                 var replicaAnswers = new IReadOnlyList<Neighbor>[total];
                 var row = await TimeAsync("replica-mih, in process", (i, ct) => Search(replica.SearchNearestAsync(codes[i], options.K + 1, ct), replicaAnswers, i), cancellationToken).ConfigureAwait(false);
                 var mismatches = Enumerable.Range(0, total).Count(i => !answers[i].SequenceEqual(replicaAnswers[i]));
-                rows.Add(row with { Exact = mismatches == 0, Note = $"loaded in {clock.Elapsed.TotalSeconds:F1} s; {mismatches} answers differ from redis-mih" });
+                rows.Add(row with { Exact = mismatches == 0, Note = $"loaded in {clock.Elapsed.TotalSeconds:F1} s; {mismatches} answers differ" });
+            }
+
+            GC.Collect();
+            if (options.Modes.Count > 0)
+            {
+                var registry = Path.Combine(work, "registry");
+                await PublishModelAsync(registry, cancellationToken).ConfigureAwait(false);
+                foreach (var mode in options.Modes)
+                {
+                    rows.Add(await TimeHttpAsync(mode, registry, work, ids, expected, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             return new QueryBenchmarkReport(options.N, options.Bits, options.K, options.Clients, options.Queries, options.Clustered, Machine.Describe(), rows, notes);
@@ -77,7 +96,80 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
                 Console.Error.WriteLine($"removing the benchmark's keys (prefix {Prefix})…");
                 await RedisKeys.DeleteAsync(connection, Prefix).ConfigureAwait(false);
             }
+
+            Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The query service as a process in one search mode, 32 clients asking "similar to this stored instance" over HTTP.</summary>
+    private async Task<QueryMethodReport> TimeHttpAsync(string mode, string registry, string work, string[] ids, Neighbor[][] expected, CancellationToken cancellationToken)
+    {
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var baseAddress = $"http://127.0.0.1:{options.Port}";
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = baseAddress,
+            ["Index__Provider"] = "Redis",
+            ["Index__Redis__Configuration"] = string.Join(',', options.Redis),
+            ["Index__Redis__KeyPrefix"] = Prefix,
+            ["Models__Registry"] = registry,
+            ["Query__ApiKeys__0"] = key,
+            ["Query__Search"] = mode,
+            ["Query__ExecutionProvider"] = "Cpu",
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+        };
+        Console.Error.WriteLine($"starting the query service (Query:Search={mode})…");
+        var clock = Stopwatch.StartNew();
+        await using var service = ServiceProcess.Start("Mth.Query", environment, work);
+        await service.WaitReadyAsync($"{baseAddress}/health/ready", TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+        var ready = clock.Elapsed.TotalSeconds;
+
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * 2, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = new Uri(baseAddress),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var mismatches = 0;
+        var row = await TimeAsync($"http, Query:Search={mode}", async (i, ct) =>
+        {
+            using var response = await client.GetAsync($"/v1/instances/{ids[i]}/similar?k={options.K.ToString(CultureInfo.InvariantCulture)}", ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new HttpRequestException($"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}");
+            }
+
+            if (!SameResults(body, expected[i]))
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return row with { Exact = mismatches == 0, Note = $"ready {ready:F1} s after start; {mismatches} answers differ; log {Path.GetFileName(service.LogPath)}" };
+    }
+
+    private static bool SameResults(byte[] body, Neighbor[] expected)
+    {
+        using var document = JsonDocument.Parse(body);
+        var results = document.RootElement.GetProperty("results");
+        if (results.GetArrayLength() != expected.Length)
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var result in results.EnumerateArray())
+        {
+            if (result.GetProperty("sopInstanceUid").GetString() != expected[i].Id || result.GetProperty("distance").GetInt32() != expected[i].Distance
+                || result.GetProperty("studyInstanceUid").GetString() is null)
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return true;
     }
 
     private static async ValueTask Search(ValueTask<IReadOnlyList<Neighbor>> search, IReadOnlyList<Neighbor>[] answers, int i) =>
@@ -87,38 +179,79 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
     {
         // Warm-up: the first queries pay JIT and connection set-up.
         await ConcurrentLoad.RunAsync(name + " (warm-up)", options.Clients, options.Warmup, operation, cancellationToken).ConfigureAwait(false);
+        var load = Machine.LoadAverage();
         var result = await ConcurrentLoad.RunAsync(name, options.Clients, options.Queries, (i, ct) => operation(options.Warmup + i, ct), cancellationToken).ConfigureAwait(false);
         return new QueryMethodReport(name, result.Latency.Percentile(50), result.Latency.Percentile(99), result.Latency.Mean, result.OperationsPerSecond,
-            result.Failures, false, result.FirstFailure);
+            result.Failures, false, null, load.TrimStart(',', ' '), result.FirstFailure);
     }
 
-    /// <summary>Loads the codes unless a kept earlier run left exactly these; returns the load time, or null when nothing was loaded.</summary>
-    private async Task<double?> EnsureLoadedAsync(RedisHammingIndex index, CancellationToken cancellationToken)
+    /// <summary>A tiny real model named like the version: the query service loads the active version's model before it serves.</summary>
+    private async Task PublishModelAsync(string registry, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(Path.GetDirectoryName(registry)!, "model");
+        var package = await new TinyOnnxModel(16, options.Bits, options.Seed).CreatePackageAsync(staging, Version, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await new ModelRegistry(registry).PublishAsync(package, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads codes and instance records unless a kept earlier run left exactly these.</summary>
+    private async Task EnsureLoadedAsync(RedisHammingIndex index, RedisInstanceCatalog instances, List<string> notes, CancellationToken cancellationToken)
     {
         if (await index.CountAsync(cancellationToken).ConfigureAwait(false) == options.N)
         {
             Console.Error.WriteLine($"reusing {options.N:N0} codes kept under prefix {Prefix}");
-            return null;
         }
-
-        var clock = Stopwatch.StartNew();
-        var source = options.Clustered ? SyntheticCodes.Clustered(options.Bits, options.Seed) : SyntheticCodes.Uniform(options.Bits, options.Seed);
-        var progress = new Progress("loading codes", options.N);
-        var entries = new List<IndexEntry>(LoadChunk);
-        for (var start = 0; start < options.N; start += LoadChunk)
+        else
         {
-            entries.Clear();
-            var end = Math.Min(options.N, start + LoadChunk);
-            for (var i = start; i < end; i++)
+            var clock = Stopwatch.StartNew();
+            var source = options.Clustered ? SyntheticCodes.Clustered(options.Bits, options.Seed) : SyntheticCodes.Uniform(options.Bits, options.Seed);
+            var progress = new Progress("loading codes", options.N);
+            var entries = new List<IndexEntry>(LoadChunk);
+            for (var start = 0; start < options.N; start += LoadChunk)
             {
-                entries.Add(new IndexEntry(InstanceUid(i), source.Next()));
+                entries.Clear();
+                var end = Math.Min(options.N, start + LoadChunk);
+                for (var i = start; i < end; i++)
+                {
+                    entries.Add(new IndexEntry(InstanceUid(i), source.Next()));
+                }
+
+                await index.UpsertManyAsync(entries, cancellationToken).ConfigureAwait(false);
+                progress.Report(end);
             }
 
-            await index.UpsertManyAsync(entries, cancellationToken).ConfigureAwait(false);
-            progress.Report(end);
+            notes.Add($"loaded {options.N:N0} codes into Redis in {clock.Elapsed.TotalSeconds:F1} s");
         }
 
-        return clock.Elapsed.TotalSeconds;
+        if (await instances.CountAsync(cancellationToken).ConfigureAwait(false) != options.N)
+        {
+            var clock = Stopwatch.StartNew();
+            var progress = new Progress("loading instance records", options.N);
+            for (var start = 0; start < options.N; start += RecordChunk)
+            {
+                var end = Math.Min(options.N, start + RecordChunk);
+                var records = Enumerable.Range(start, end - start).Select(Record).ToList();
+                await instances.PutManyAsync(records, cancellationToken).ConfigureAwait(false);
+                progress.Report(end);
+            }
+
+            notes.Add($"loaded {options.N:N0} instance records in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+    }
+
+    private static InstanceRecord Record(int i)
+    {
+        var study = $"1.2.826.0.1.3680043.10.998.{i / InstancesPerStudy}";
+        var series = $"1.2.826.0.1.3680043.10.997.{i / InstancesPerSeries}";
+        var sop = InstanceUid(i);
+        return new InstanceRecord
+        {
+            SopInstanceUid = sop,
+            StudyInstanceUid = study,
+            SeriesInstanceUid = series,
+            SopClassUid = "1.2.840.10008.5.1.4.1.1.4",
+            Modality = "MR",
+            StorageKey = $"{study}/{series}/{sop}.dcm",
+        };
     }
 
     private async Task<ConnectionMultiplexer> ConnectAsync()

@@ -14,7 +14,9 @@ internal sealed record QueryMethodReport(
     double QueriesPerSecond,
     int Failures,
     bool Exact,
-    string? Note = null);
+    string? Note = null,
+    string? Load = null,
+    string? FirstFailure = null);
 
 internal sealed record QueryBenchmarkReport(
     int N,
@@ -47,7 +49,7 @@ internal sealed record QueryBenchmarkReport(
         text.AppendLine(inv, $"{"method",-28} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"q/s",8} {"fail",5}  exact");
         foreach (var m in Methods)
         {
-            text.AppendLine(inv, $"{m.Name,-28} {m.P50Ms,8:F2} {m.P99Ms,8:F2} {m.MeanMs,8:F2} {m.QueriesPerSecond,8:F0} {m.Failures,5}  {(m.Exact ? "yes" : "NO")}{(m.Note is null ? "" : "  (" + m.Note + ")")}");
+            text.AppendLine(inv, $"{m.Name,-28} {m.P50Ms,8:F2} {m.P99Ms,8:F2} {m.MeanMs,8:F2} {m.QueriesPerSecond,8:F0} {m.Failures,5}  {(m.Exact ? "yes" : "NO")}{(m.Note is null ? "" : "  (" + m.Note + ")")}{(m.Load is null ? "" : " [" + m.Load + "]")}{(m.FirstFailure is null ? "" : " first failure: " + m.FirstFailure)}");
         }
 
         foreach (var note in Notes)

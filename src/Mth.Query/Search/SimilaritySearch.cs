@@ -17,15 +17,15 @@ namespace Mth.Query.Search;
 internal sealed class SimilaritySearch : IDisposable
 {
     private readonly ActiveSearch _active;
-    private readonly IInstanceCatalog _instances;
+    private readonly InstanceRecordCache _records;
     private readonly ImageDecoderChain _decoders;
     private readonly QueryOptions _options;
     private readonly SemaphoreSlim _encodings;
 
-    public SimilaritySearch(ActiveSearch active, IInstanceCatalog instances, ImageDecoderChain decoders, IOptions<QueryOptions> options)
+    public SimilaritySearch(ActiveSearch active, InstanceRecordCache records, ImageDecoderChain decoders, IOptions<QueryOptions> options)
     {
         _active = active;
-        _instances = instances;
+        _records = records;
         _decoders = decoders;
         _options = options.Value;
         _encodings = new SemaphoreSlim(_options.MaxConcurrentEncodings, _options.MaxConcurrentEncodings);
@@ -44,7 +44,7 @@ internal sealed class SimilaritySearch : IDisposable
             .Where(n => !string.Equals(n.Id, sopInstanceUid, StringComparison.Ordinal))
             .Take(k)
             .ToList();
-        var records = await _instances.GetManyAsync([sopInstanceUid, .. neighbours.Select(n => n.Id)], cancellationToken).ConfigureAwait(false);
+        var records = await _records.GetManyAsync([sopInstanceUid, .. neighbours.Select(n => n.Id)], cancellationToken).ConfigureAwait(false);
         var query = new SimilarQuery(sopInstanceUid, records.GetValueOrDefault(sopInstanceUid)?.StudyInstanceUid, code.ToHex(), 1);
         return InstanceAnswer(generation.Version, k, query, neighbours, records);
     }
@@ -55,7 +55,7 @@ internal sealed class SimilaritySearch : IDisposable
         CheckUid(studyInstanceUid, "Study Instance UID");
         using var lease = Lease();
         var generation = lease.Generation;
-        var members = await _instances.GetStudyInstancesAsync(studyInstanceUid, cancellationToken).ConfigureAwait(false);
+        var members = await _records.Catalog.GetStudyInstancesAsync(studyInstanceUid, cancellationToken).ConfigureAwait(false);
         if (members.Count == 0)
         {
             throw QueryProblemException.NotFound($"Study {studyInstanceUid} has no instances in the instance catalog.");
@@ -82,7 +82,7 @@ internal sealed class SimilaritySearch : IDisposable
                 $"Study {studyInstanceUid} has {byCode.Count} distinct codes; at most {_options.MaxStudyQueryCodes} are searched (Query:MaxStudyQueryCodes).");
         }
 
-        var ranking = new StudyRanking(generation.Search, _instances, _options.MaxStudyCandidates);
+        var ranking = new StudyRanking(generation.Search, _records, _options.MaxStudyCandidates);
         var queries = byCode.Select(pair => (pair.Key, (string?)pair.Value)).ToList();
         var (matches, exact) = await ranking.RankAsync(queries, k, studyInstanceUid, members.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         var query = new SimilarQuery(null, studyInstanceUid, byCode.Count == 1 ? byCode.Keys.First().ToHex() : null, byCode.Count);
@@ -115,13 +115,13 @@ internal sealed class SimilaritySearch : IDisposable
         var query = new SimilarQuery(null, null, code.ToHex(), 1);
         if (level == SearchLevel.Study)
         {
-            var ranking = new StudyRanking(generation.Search, _instances, _options.MaxStudyCandidates);
+            var ranking = new StudyRanking(generation.Search, _records, _options.MaxStudyCandidates);
             var (matches, exact) = await ranking.RankAsync([(code, null)], k, null, new HashSet<string>(), cancellationToken).ConfigureAwait(false);
             return StudyAnswer(generation.Version, k, exact, query, matches);
         }
 
         var neighbours = await generation.Search.SearchNearestAsync(code, k, cancellationToken).ConfigureAwait(false);
-        var records = await _instances.GetManyAsync(neighbours.Select(n => n.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        var records = await _records.GetManyAsync(neighbours.Select(n => n.Id).ToList(), cancellationToken).ConfigureAwait(false);
         return InstanceAnswer(generation.Version, k, query, neighbours, records);
     }
 

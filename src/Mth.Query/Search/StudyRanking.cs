@@ -11,7 +11,7 @@ namespace Mth.Query.Search;
 /// widened (doubling) until every list either ends beyond the k-th study's distance or holds the whole version,
 /// because an instance not yet seen by a list is at least as far as that list's last entry.
 /// </summary>
-internal sealed class StudyRanking(IVersionSearch search, IInstanceCatalog instances, int maxCandidates)
+internal sealed class StudyRanking(IVersionSearch search, InstanceRecordCache instances, int maxCandidates)
 {
     private const int SearchParallelism = 8;
 
