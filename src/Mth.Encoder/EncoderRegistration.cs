@@ -18,6 +18,7 @@ using Mth.Encoding.Manifest;
 using Mth.Hosting;
 using Mth.Hosting.Indexing;
 using Mth.Hosting.Messaging;
+using Mth.Hosting.Storage;
 
 namespace Mth.Encoder;
 

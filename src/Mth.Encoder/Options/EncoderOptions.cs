@@ -91,12 +91,3 @@ public sealed class ModelsOptions
     [Required]
     public string Registry { get; set; } = "models";
 }
-
-/// <summary>Configuration section <c>InstanceStore</c>: the folder Ingest writes Study/Series/Sop.dcm into.</summary>
-public sealed class InstanceStoreOptions
-{
-    public const string Section = "InstanceStore";
-
-    [Required]
-    public string Root { get; set; } = "data/instances";
-}

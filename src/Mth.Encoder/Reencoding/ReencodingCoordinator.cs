@@ -407,8 +407,7 @@ internal sealed partial class ReencodingCoordinator(
         job is not null && job.JobId == jobId && job.Phase == ReencodingJobPhase.Running;
 
     /// <summary>The SOP Instance UID a stored file's name announces (Study/Series/Sop.dcm).</summary>
-    private static string? SopInstanceUidOf(string storageKey) =>
-        InstanceStore.IsInstanceKey(storageKey) ? Path.GetFileNameWithoutExtension(storageKey.AsSpan(storageKey.LastIndexOf('/') + 1)).ToString() : null;
+    private static string? SopInstanceUidOf(string storageKey) => InstanceStore.IsInstanceKey(storageKey, out var sop) ? sop : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-encoding into {ModelVersion} started ({Kind}; active version {Previous}; job {JobId})")]
     private partial void LogStarted(string modelVersion, ReencodingKind kind, string previous, string jobId);

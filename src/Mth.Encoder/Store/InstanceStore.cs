@@ -1,17 +1,16 @@
 using Mth.Core.Instances;
+using Mth.Dicom.Network.Storage;
 
 namespace Mth.Encoder.Store;
 
 /// <summary>
 /// The encoder's read-only view of the instance store that Ingest writes: <c>root/Study/Series/Sop.dcm</c>.
-/// Storage keys (from messages, from the catalog) are resolved under the root and refused when they could
-/// leave it; the store is listed in <see cref="StorageKeyOrder"/> from any key on, so that a re-encoding can
+/// Storage keys (from messages, from the catalog) are resolved with <see cref="InstanceStorageKey"/>, which
+/// accepts exactly that shape of validated UIDs, so no key names anything outside the root; the store is listed in <see cref="StorageKeyOrder"/> from any key on, so that a re-encoding can
 /// be planned piece by piece and resumed. The files are the source of truth: a re-encoding lists them, not the catalog.
 /// </summary>
 public sealed class InstanceStore
 {
-    public const string Extension = ".dcm";
-
     public InstanceStore(string root)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
@@ -20,29 +19,18 @@ public sealed class InstanceStore
 
     public string Root { get; }
 
-    /// <summary>The file of a storage key. Throws <see cref="InstanceKeyException"/> for a key that is not a relative path inside the root.</summary>
-    public string Resolve(string? storageKey)
+    /// <summary>The file of a storage key. Throws <see cref="InstanceKeyException"/> for a key that is not Study/Series/Sop.dcm of valid UIDs.</summary>
+    public string Resolve(string? storageKey) =>
+        InstanceStorageKey.TryResolve(Root, storageKey, out var path)
+            ? path
+            : throw new InstanceKeyException($"Storage key of {storageKey?.Length ?? 0} characters is not Study/Series/Sop.dcm of valid UIDs.");
+
+    /// <summary>Whether a key names an instance in the store's layout, and which SOP Instance UID it announces.</summary>
+    public static bool IsInstanceKey(string key, out string? sopInstanceUid)
     {
-        if (storageKey is null || !InstanceRecords.IsValidStorageKey(storageKey))
-        {
-            throw new InstanceKeyException($"Storage key of {storageKey?.Length ?? 0} characters is not a relative path inside the instance store.");
-        }
-
-        var path = Path.GetFullPath(Path.Combine(Root, storageKey));
-        if (!path.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            throw new InstanceKeyException("Storage key resolves outside the instance store.");
-        }
-
-        return path;
-    }
-
-    /// <summary>Whether a key names an instance in the store's layout: three segments, UIDs, ".dcm".</summary>
-    public static bool IsInstanceKey(string key)
-    {
-        var parts = key.Split('/');
-        return parts.Length == 3 && InstanceRecords.IsValidUid(parts[0]) && InstanceRecords.IsValidUid(parts[1])
-            && parts[2].EndsWith(Extension, StringComparison.Ordinal) && InstanceRecords.IsValidUid(parts[2].AsSpan(0, parts[2].Length - Extension.Length));
+        var valid = InstanceStorageKey.TryParse(key, out _, out _, out var sop);
+        sopInstanceUid = sop;
+        return valid;
     }
 
     /// <summary>
@@ -82,7 +70,7 @@ public sealed class InstanceStore
                     }
 
                     var key = $"{study}/{series}/{file}";
-                    if (IsInstanceKey(key))
+                    if (IsInstanceKey(key, out _))
                     {
                         yield return key;
                     }
@@ -94,7 +82,7 @@ public sealed class InstanceStore
     /// <summary>The instance keys from <paramref name="first"/> to <paramref name="last"/>, both included.</summary>
     public IEnumerable<string> EnumerateRange(string first, string last)
     {
-        if (IsInstanceKey(first) && File.Exists(Path.Combine(Root, first)))
+        if (IsInstanceKey(first, out _) && File.Exists(Path.Combine(Root, first)))
         {
             yield return first;
         }
