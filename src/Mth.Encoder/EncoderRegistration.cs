@@ -9,7 +9,7 @@ using Mth.Core.Coordination;
 using Mth.Core.Indexing;
 using Mth.Core.Instances;
 using Mth.Encoder.Consumers;
-using Mth.Encoder.Encoding;
+using Mth.Encoder.Pipeline;
 using Mth.Encoder.Options;
 using Mth.Encoder.Reencoding;
 using Mth.Encoder.Store;

@@ -2,7 +2,8 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mth.Contracts.V1;
-using Mth.Encoder.Encoding;
+using Mth.Core.Indexing;
+using Mth.Encoder.Pipeline;
 using Mth.Encoder.Options;
 using Mth.Hosting.Messaging;
 
@@ -16,12 +17,16 @@ namespace Mth.Encoder.Consumers;
 /// <see cref="InstanceRejectedException"/> (not retried: straight to the error queue, the reason in its fault
 /// headers); anything else is retried with backoff.
 /// </summary>
-internal sealed partial class InstanceStoredConsumer(LiveEncodingQueue queue, ILogger<InstanceStoredConsumer> logger) : IConsumer<InstanceStored>
+internal sealed partial class InstanceStoredConsumer(LiveEncodingQueue queue, IIndexCatalog catalog, ILogger<InstanceStoredConsumer> logger) : IConsumer<InstanceStored>
 {
     public async Task Consume(ConsumeContext<InstanceStored> context)
     {
         var message = context.Message;
-        var outcome = await queue.EncodeAsync(message.StorageKey, message.SopInstanceUid, context.CancellationToken).ConfigureAwait(false);
+        // Ingest already looked: no Pixel Data means no image, without reading the file again.
+        var outcome = message.HasPixelData
+            ? await queue.EncodeAsync(message.StorageKey, message.SopInstanceUid, context.CancellationToken).ConfigureAwait(false)
+            : new LiveSkipped(message.SopClassUid, "The data set has no pixel data (7FE0,0010) (announced by Ingest).",
+                await catalog.GetActiveVersionAsync(context.CancellationToken).ConfigureAwait(false) ?? "");
         switch (outcome)
         {
             case LiveEncoded encoded:

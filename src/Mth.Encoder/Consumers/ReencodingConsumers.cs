@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mth.Contracts.V1;
 using Mth.Core.Indexing;
-using Mth.Encoder.Encoding;
+using Mth.Encoder.Pipeline;
 using Mth.Encoder.Options;
 using Mth.Encoder.Reencoding;
 using Mth.Encoding.Manifest;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mth.Core.Indexing;
-using Mth.Encoder.Encoding;
+using Mth.Encoder.Pipeline;
 using Mth.Encoder.Options;
 using Mth.Hosting.Messaging;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Mth.Contracts.V1;
 using Mth.Core.Indexing;
 using Mth.Core.Instances;
-using Mth.Encoder.Encoding;
+using Mth.Encoder.Pipeline;
 using Mth.Encoder.Options;
 using Mth.Encoder.Store;
 

@@ -7,7 +7,7 @@ using Mth.Core.Codes;
 using Mth.Core.Instances;
 using Mth.Encoder.Options;
 
-namespace Mth.Encoder.Encoding;
+namespace Mth.Encoder.Pipeline;
 
 /// <summary>What became of one newly stored instance.</summary>
 internal abstract record LiveOutcome;

@@ -2,7 +2,7 @@ using Mth.Core.Indexing;
 using Mth.Encoder.Reencoding;
 using Mth.Encoding.Inference;
 
-namespace Mth.Encoder.Encoding;
+namespace Mth.Encoder.Pipeline;
 
 /// <summary>An index version to write into and the model whose codes it holds.</summary>
 internal sealed record EncodingTarget(string Version, IHammingIndex Index, HashEncoder Model);

@@ -5,7 +5,7 @@ using Mth.Encoder.Store;
 using Mth.Encoding.Images;
 using Mth.Imaging;
 
-namespace Mth.Encoder.Encoding;
+namespace Mth.Encoder.Pipeline;
 
 /// <summary>What reading one stored instance gave.</summary>
 internal abstract record InstanceRead(string StorageKey);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Mth.Encoding.Inference;
 using Mth.Encoding.Manifest;
 
-namespace Mth.Encoder.Encoding;
+namespace Mth.Encoder.Pipeline;
 
 /// <summary>
 /// The models this encoder has loaded, by version, from the model registry. Loading verifies the ONNX

@@ -3,7 +3,7 @@ using Mth.Core.Codes;
 using Mth.Core.Indexing;
 using Mth.Core.Instances;
 
-namespace Mth.Encoder.Encoding;
+namespace Mth.Encoder.Pipeline;
 
 /// <summary>A read that failed for a reason that may pass (I/O): the message is retried.</summary>
 internal sealed record FailedInstance(string StorageKey, Exception Error) : InstanceRead(StorageKey);
