@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mth.Bench.Dicom;
 using Mth.Bench.Index;
 using Mth.Bench.Pipeline;
+using Mth.Bench.Ingest;
 
 // ./mth bench …: each benchmark is a subcommand living in its own folder (Index/, later Dicom/, Pipeline/).
 var root = new RootCommand("MTH Search benchmarks: speed and memory targets measured against a reference in the same run.")
@@ -9,6 +10,7 @@ var root = new RootCommand("MTH Search benchmarks: speed and memory targets meas
     IndexBenchmarkCommand.Create(),
     DicomBenchmarkCommand.Create(),
     PipelineBenchmarkCommand.Create(),
+    IngestBenchmarkCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

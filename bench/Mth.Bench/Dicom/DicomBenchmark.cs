@@ -22,7 +22,7 @@ namespace Mth.Bench.Dicom;
 public static class DicomBenchmark
 {
     private const string StoreScpAeTitle = "STORESCP";
-    private const string OurAeTitle = "MTH";
+    internal const string OurAeTitle = "MTH";
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(10);
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -73,17 +73,7 @@ public static class DicomBenchmark
     {
         Console.Error.WriteLine($"Generating {name}…");
         var files = Path.Combine(work, "send-" + size);
-        using var generation = new TemporaryDirectory();
-        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = size, Columns = size }, cancellationToken);
-        var parts = new List<string>();
-        for (var p = 0; p < options.Associations; p++)
-        {
-            var part = Path.Combine(files, "part" + p);
-            var share = (count / options.Associations) + (p < count % options.Associations ? 1 : 0);
-            DicomTestInstances.Clone(template, part, share);
-            parts.Add(part);
-        }
-
+        var parts = await GenerateAsync(files, count, size, options.Associations, cancellationToken);
         var bytes = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         var receivers = new (string Name, Func<string, int, CancellationToken, Task<double>> Run)[]
         {
@@ -123,7 +113,27 @@ public static class DicomBenchmark
         }
     }
 
-    private static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="count"/> CT instances of <paramref name="size"/>² pixels under <paramref name="files"/>, split into one
+    /// folder per association (the parts storescu sends in parallel); returns the parts.
+    /// </summary>
+    internal static async Task<List<string>> GenerateAsync(string files, int count, int size, int associations, CancellationToken cancellationToken)
+    {
+        using var generation = new TemporaryDirectory();
+        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = size, Columns = size }, cancellationToken);
+        var parts = new List<string>();
+        for (var p = 0; p < associations; p++)
+        {
+            var part = Path.Combine(files, "part" + p);
+            var share = (count / associations) + (p < count % associations ? 1 : 0);
+            DicomTestInstances.Clone(template, part, share);
+            parts.Add(part);
+        }
+
+        return parts;
+    }
+
+    internal static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
     {
         string[] extra = associations > 1 ? ["-pdu", "131072", "--fork"] : ["-pdu", "131072"];
         await using var storescp = await StoreScpPeer.StartAsync(received, StoreScpAeTitle, extra, cancellationToken);
@@ -134,7 +144,7 @@ public static class DicomBenchmark
     }
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
-    private static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
+    internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
         int expected, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(received);
@@ -153,7 +163,7 @@ public static class DicomBenchmark
     }
 
     /// <summary>Runs storescu (one association over every file, or one per part in parallel) and times it.</summary>
-    private static async Task<double> SendAsync(string files, List<string> parts, string calledAeTitle, int port, int associations, CancellationToken cancellationToken)
+    internal static async Task<double> SendAsync(string files, List<string> parts, string calledAeTitle, int port, int associations, CancellationToken cancellationToken)
     {
         var folders = associations == 1 ? [files] : parts.Take(associations).ToList();
         var watch = Stopwatch.StartNew();
@@ -283,7 +293,7 @@ public static class DicomBenchmark
     }
 
     /// <summary>Runs sync(1), which writes back every dirty page of every file system.</summary>
-    private static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
+    internal static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
     {
         using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
             ?? throw new InvalidOperationException("Could not run sync.");
@@ -300,7 +310,7 @@ public static class DicomBenchmark
         }
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
