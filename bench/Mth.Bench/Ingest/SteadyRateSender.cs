@@ -40,7 +40,7 @@ public sealed class SteadyRateSender
         SopClassUid = meta.MediaStorageSopClassUid;
         TransferSyntax = meta.TransferSyntax;
         _templateUid = meta.MediaStorageSopInstanceUid;
-        var pattern = Encoding.ASCII.GetBytes(_templateUid);
+        var pattern = System.Text.Encoding.ASCII.GetBytes(_templateUid);
         var positions = new List<int>();
         for (var from = 0; _template.AsSpan(from).IndexOf(pattern) is var found and >= 0; from += found + pattern.Length)
         {
@@ -93,7 +93,7 @@ public sealed class SteadyRateSender
     private byte[] CopyWithUid(string uid)
     {
         var copy = (byte[])_template.Clone();
-        var bytes = Encoding.ASCII.GetBytes(uid);
+        var bytes = System.Text.Encoding.ASCII.GetBytes(uid);
         foreach (var position in _uidPositions)
         {
             bytes.CopyTo(copy, position);
