@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Mth.Encoding.Images;
 using Mth.Hosting;
 using Mth.Query.ActiveModel;
+using Mth.Hosting.Models;
 using Mth.Query.Api;
 using Mth.Query.Authentication;
 using Mth.Query.Health;

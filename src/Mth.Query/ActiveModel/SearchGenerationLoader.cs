@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Mth.Core.Indexing;
 using Mth.Encoding.Inference;
 using Mth.Encoding.Manifest;
+using Mth.Hosting.Models;
 using Mth.Index.Redis;
 using Mth.Index.Redis.Replication;
 using Mth.Query.Search;
