@@ -14,7 +14,55 @@ internal static class PipelineBenchmarkCommand
         var command = new Command("pipeline", "The pipeline's targets: query latency under concurrent load, and C-STORE to searchable.")
         {
             CreateQuery(),
+            CreateStore(),
         };
+        return command;
+    }
+
+    private static Command CreateStore()
+    {
+        var defaults = new StoreBenchmarkOptions { Redis = [], RabbitMqUri = "" };
+        var redis = new Option<string>("--redis") { Description = "HOST:PORT of a single Redis, or comma-separated seeds of a Redis Cluster.", Required = true };
+        var rabbitMq = new Option<string>("--rabbitmq") { Description = "amqp://user:password@host:port/ of the RabbitMQ the services use.", Required = true };
+        var rate = new Option<double>("--rate") { Description = "C-STORE requests per second.", DefaultValueFactory = _ => defaults.Rate };
+        var duration = new Option<TimeSpan>("--duration") { Description = "How long to send (hh:mm:ss), 5 minutes by default; shorter for trying.", DefaultValueFactory = _ => defaults.Duration };
+        var warmup = new Option<int>("--warmup") { Description = "Instances sent and waited for before timing.", DefaultValueFactory = _ => defaults.Warmup };
+        var model = new Option<string?>("--model") { Description = "A released model folder (model.onnx + manifest.json); default: a tiny generated model." };
+        var template = new Option<string?>("--template") { Description = "A DICOM file copied for every instance; default: a generated 256x256 MR image." };
+        var poll = new Option<int>("--poll-ms") { Description = "How often each instance not yet searchable is asked for, in ms.", DefaultValueFactory = _ => (int)defaults.PollInterval.TotalMilliseconds };
+        var search = new Option<string>("--search") { Description = "Query:Search of the query service (Redis or Replica).", DefaultValueFactory = _ => defaults.Search };
+        var port = new Option<int>("--base-port") { Description = "DICOM port of Ingest; the next three are the HTTP ports of Ingest, Encoder and Query.", DefaultValueFactory = _ => defaults.BasePort };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout (progress stays on stderr)." };
+        var command = new Command("store", "C-STORE to searchable, p50 and p95, at a steady rate through Ingest, Encoder and Query running as processes.")
+        {
+            redis, rabbitMq, rate, duration, warmup, model, template, poll, search, port, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new StoreBenchmarkOptions
+            {
+                Redis = parse.GetValue(redis)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                RabbitMqUri = parse.GetValue(rabbitMq)!,
+                Rate = parse.GetValue(rate),
+                Duration = parse.GetValue(duration),
+                Warmup = parse.GetValue(warmup),
+                Model = parse.GetValue(model),
+                Template = parse.GetValue(template),
+                PollInterval = TimeSpan.FromMilliseconds(parse.GetValue(poll)),
+                Search = parse.GetValue(search)!,
+                BasePort = parse.GetValue(port),
+                Json = parse.GetValue(json),
+            };
+            if (options.Rate <= 0 || options.Duration <= TimeSpan.Zero || options.Warmup < 0 || options.PollInterval <= TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync("bench pipeline store: --rate, --duration and --poll-ms must be positive, --warmup not negative.").ConfigureAwait(false);
+                return 2;
+            }
+
+            var report = await new StoreBenchmark(options).RunAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine(options.Json ? report.ToJson() : report.ToText());
+            return report.Passed ? 0 : 1;
+        });
         return command;
     }
 

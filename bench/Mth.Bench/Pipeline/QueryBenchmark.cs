@@ -74,6 +74,8 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
                 var row = await TimeAsync("replica-mih, in process", (i, ct) => Search(replica.SearchNearestAsync(codes[i], options.K + 1, ct), replicaAnswers, i), cancellationToken).ConfigureAwait(false);
                 var mismatches = Enumerable.Range(0, total).Count(i => !answers[i].SequenceEqual(replicaAnswers[i]));
                 rows.Add(row with { Exact = mismatches == 0, Note = $"loaded in {clock.Elapsed.TotalSeconds:F1} s; {mismatches} answers differ" });
+                var lag = await MeasureReplicaLagAsync(index, replica, cancellationToken).ConfigureAwait(false);
+                notes.Add($"replica lag (write acknowledged by Redis -> in the replica, {lag.Count} writes, default 20 ms poll interval): p50 {lag.Percentile(50):F1} ms, p99 {lag.Percentile(99):F1} ms, max {lag.Percentile(100):F1} ms");
             }
 
             GC.Collect();
@@ -146,6 +148,47 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
             }
         }, cancellationToken).ConfigureAwait(false);
         return row with { Exact = mismatches == 0, Note = $"ready {ready:F1} s after start; {mismatches} answers differ; log {Path.GetFileName(service.LogPath)}" };
+    }
+
+    /// <summary>
+    /// How long a write takes to reach the replica: one new item at a time, from the moment Redis acknowledged it
+    /// until the replica holds it (checked every 0.2 ms), at random phases of the poll cycle. The items are removed afterwards.
+    /// </summary>
+    private static async Task<LatencySample> MeasureReplicaLagAsync(RedisHammingIndex index, RedisIndexReplica replica, CancellationToken cancellationToken)
+    {
+        const int Writes = 200;
+        var lag = new LatencySample(Writes);
+        var random = new Random(5);
+        var codes = SyntheticCodes.Uniform(index.Bits, 77).Take(Writes);
+        var progress = new Progress("replica lag", Writes);
+        for (var i = 0; i < Writes; i++)
+        {
+            var id = $"1.2.826.0.1.3680043.10.996.{i}";
+            await index.UpsertAsync(id, codes[i], cancellationToken).ConfigureAwait(false);
+            var written = Stopwatch.GetTimestamp();
+            var deadline = written + Stopwatch.Frequency * 10;
+            while (await replica.GetCodeAsync(id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException($"The replica did not receive {id} within 10 s.");
+                }
+
+                Thread.SpinWait(2000);
+                await Task.Yield();
+            }
+
+            lag.Add(written, Stopwatch.GetTimestamp());
+            progress.Report(i + 1);
+            await Task.Delay(random.Next(5, 45), cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < Writes; i++)
+        {
+            await index.DeleteAsync($"1.2.826.0.1.3680043.10.996.{i}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return lag;
     }
 
     private static bool SameResults(byte[] body, Neighbor[] expected)
