@@ -133,7 +133,8 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
         };
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         var mismatches = 0;
-        var row = await TimeAsync($"http, Query:Search={mode}", async (i, ct) =>
+        var cpu = new CpuMeter(service);
+        var row = await TimeAsync($"http, Query:Search={mode}", cpu, async (i, ct) =>
         {
             using var response = await client.GetAsync($"/v1/instances/{ids[i]}/similar?k={options.K.ToString(CultureInfo.InvariantCulture)}", ct).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
@@ -147,7 +148,7 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
                 Interlocked.Increment(ref mismatches);
             }
         }, cancellationToken).ConfigureAwait(false);
-        return row with { Exact = mismatches == 0, Note = $"ready {ready:F1} s after start; {mismatches} answers differ; log {Path.GetFileName(service.LogPath)}" };
+        return row with { Exact = mismatches == 0, Note = $"ready {ready:F1} s after start; {mismatches} answers differ; CPU per query: service {cpu.ServiceMs / options.Queries:F2} ms, this client {cpu.ClientMs / options.Queries:F2} ms" };
     }
 
     /// <summary>
@@ -218,12 +219,17 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
     private static async ValueTask Search(ValueTask<IReadOnlyList<Neighbor>> search, IReadOnlyList<Neighbor>[] answers, int i) =>
         answers[i] = await search.ConfigureAwait(false);
 
-    private async Task<QueryMethodReport> TimeAsync(string name, Func<int, CancellationToken, ValueTask> operation, CancellationToken cancellationToken)
+    private Task<QueryMethodReport> TimeAsync(string name, Func<int, CancellationToken, ValueTask> operation, CancellationToken cancellationToken) =>
+        TimeAsync(name, new CpuMeter(null), operation, cancellationToken);
+
+    private async Task<QueryMethodReport> TimeAsync(string name, CpuMeter cpu, Func<int, CancellationToken, ValueTask> operation, CancellationToken cancellationToken)
     {
         // Warm-up: the first queries pay JIT and connection set-up.
         await ConcurrentLoad.RunAsync(name + " (warm-up)", options.Clients, options.Warmup, operation, cancellationToken).ConfigureAwait(false);
         var load = Machine.LoadAverage();
+        cpu.Start();
         var result = await ConcurrentLoad.RunAsync(name, options.Clients, options.Queries, (i, ct) => operation(options.Warmup + i, ct), cancellationToken).ConfigureAwait(false);
+        cpu.Stop();
         return new QueryMethodReport(name, result.Latency.Percentile(50), result.Latency.Percentile(99), result.Latency.Mean, result.OperationsPerSecond,
             result.Failures, false, null, load.TrimStart(',', ' '), result.FirstFailure);
     }
@@ -306,5 +312,28 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
         }
 
         return await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+    }
+
+    /// <summary>CPU time used during the timed run by the service process and by this process (the clients).</summary>
+    private sealed class CpuMeter(ServiceProcess? service)
+    {
+        private TimeSpan _service;
+        private TimeSpan _client;
+
+        public double ServiceMs => _service.TotalMilliseconds;
+
+        public double ClientMs => _client.TotalMilliseconds;
+
+        public void Start()
+        {
+            _service = -(service?.TotalProcessorTime ?? TimeSpan.Zero);
+            _client = -Process.GetCurrentProcess().TotalProcessorTime;
+        }
+
+        public void Stop()
+        {
+            _service += service?.TotalProcessorTime ?? TimeSpan.Zero;
+            _client += Process.GetCurrentProcess().TotalProcessorTime;
+        }
     }
 }

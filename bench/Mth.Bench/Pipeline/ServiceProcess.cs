@@ -28,6 +28,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>CPU time the process has used so far (user and kernel, all threads).</summary>
+    public TimeSpan TotalProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>The service's dll beside the bench's own build output (artifacts/bin/&lt;project&gt;/release/).</summary>
     public static string Locate(string project)
     {
