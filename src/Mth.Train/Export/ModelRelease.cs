@@ -58,7 +58,7 @@ public sealed class ModelRelease(MthNetwork network, DatasetSplit split, Preproc
             Data = new DataInfo
             {
                 Description = options.DataDescription ?? split.Source.Description,
-                Source = Path.GetFileName(Path.TrimEndingDirectorySeparator(DataSources.SplitSpec(split.Source.Location).Location)),
+                Source = SourceName(split.Source.Location),
                 SplitSeed = split.Seed,
                 SplitHashes = Enum.GetValues<SplitPart>().ToDictionary(DatasetSplit.Name, split.PartHash),
                 SplitCounts = Enum.GetValues<SplitPart>().ToDictionary(DatasetSplit.Name, part => split[part].Count),
@@ -68,6 +68,14 @@ public sealed class ModelRelease(MthNetwork network, DatasetSplit split, Preproc
         };
         var package = await ModelPackage.CreateAsync(directory, manifest, onnxPath, cancellationToken).ConfigureAwait(false);
         return CheckWithOnnxRuntime(package, check, cancellationToken);
+    }
+
+    /// <summary>The data's last two path segments (e.g. brain-tumor-mri/train): names it without this machine's folders.</summary>
+    private static string SourceName(string location)
+    {
+        var path = Path.TrimEndingDirectorySeparator(DataSources.SplitSpec(location).Location);
+        var segments = path.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
+        return string.Join('/', segments.TakeLast(2));
     }
 
     private JsonObject TrainingConfiguration()
