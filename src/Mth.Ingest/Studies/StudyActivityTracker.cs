@@ -24,6 +24,7 @@ public sealed class StudyActivityTracker : IDisposable
 
     private readonly IngestPaths _paths;
     private readonly EventOutbox _outbox;
+    private readonly FlushThreads _flushes;
     private readonly TimeSpan _quietPeriod;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -32,12 +33,13 @@ public sealed class StudyActivityTracker : IDisposable
     private readonly SemaphoreSlim _saving = new(1, 1);
     private bool _dirty;
 
-    public StudyActivityTracker(IngestPaths paths, EventOutbox outbox, IOptions<IngestOptions> options, TimeProvider time,
+    public StudyActivityTracker(IngestPaths paths, EventOutbox outbox, FlushThreads flushes, IOptions<IngestOptions> options, TimeProvider time,
         ILogger<StudyActivityTracker> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _paths = paths;
         _outbox = outbox;
+        _flushes = flushes;
         _quietPeriod = options.Value.StudyQuietPeriod;
         _time = time;
         _logger = logger;
@@ -155,7 +157,7 @@ public sealed class StudyActivityTracker : IDisposable
                 {
                     try
                     {
-                        await Task.WhenAll(Flushes.RunAsync(file.FlushToDisk), Flushes.RunAsync(_outbox.FlushFolder)).ConfigureAwait(false);
+                        await Task.WhenAll(_flushes.RunAsync(file.FlushToDisk), _flushes.RunAsync(_outbox.FlushFolder)).ConfigureAwait(false);
                     }
                     catch
                     {
