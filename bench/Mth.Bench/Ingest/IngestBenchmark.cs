@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Mth.Bench.Dicom;
+using Mth.Bench.Measurement;
 using Mth.Dicom;
 using Mth.Dicom.IO;
 using Mth.Dicom.Network.Server;
@@ -28,40 +29,16 @@ public static class IngestBenchmark
     private const int FloorPerRound = 20;
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
-    {
-        IngestBenchmarkOptions options;
-        try
-        {
-            options = IngestBenchmarkOptions.Parse(args);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine("mth bench ingest: " + ex.Message);
-            return 2;
-        }
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
+        BenchmarkRun.RunAsync("ingest", args, IngestBenchmarkOptions.Parse, o => o.WorkDirectory, o => "; Ingest publishes on the " + Bus(o) + ".",
+            async (options, work, report) =>
+            {
+                await MeasureFloorAsync(options, work, report, cancellationToken);
+                await MeasureRatesAsync(options, work, Bus(options), report, cancellationToken);
+                await MeasureSteadyRateAsync(options, work, report, cancellationToken);
+            });
 
-        var work = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "mth-bench-ingest-" + Guid.NewGuid().ToString("N"))).FullName;
-        try
-        {
-            var report = new StringBuilder();
-            var bus = options.AmqpUri is null ? "in-memory bus" : "RabbitMQ " + new Uri(options.AmqpUri).Authority;
-            report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}; Ingest publishes on the {bus}.");
-            report.AppendLine();
-            Console.Out.WriteLine(report.ToString().TrimEnd());
-            await MeasureFloorAsync(options, work, report, cancellationToken);
-            await MeasureRatesAsync(options, work, bus, report, cancellationToken);
-            await MeasureSteadyRateAsync(options, work, report, cancellationToken);
-            Console.Out.WriteLine();
-            Console.Out.WriteLine("Markdown summary:");
-            Console.Out.WriteLine(report.ToString());
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+    private static string Bus(IngestBenchmarkOptions options) => options.AmqpUri is null ? "in-memory bus" : "RabbitMQ " + new Uri(options.AmqpUri).Authority;
 
     private static async Task MeasureFloorAsync(IngestBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
     {
