@@ -68,8 +68,28 @@ public sealed class StudyActivityTracker : IDisposable
             return;
         }
 
-        var saved = JsonSerializer.Deserialize<SavedActivity>(File.ReadAllBytes(_paths.StudyActivity), Json)
-            ?? throw new InvalidDataException($"{_paths.StudyActivity} is empty.");
+        SavedActivity? saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<SavedActivity>(File.ReadAllBytes(_paths.StudyActivity), Json);
+        }
+        catch (JsonException ex)
+        {
+            saved = null;
+            _logger.LogError(ex, "The saved study activity is unreadable");
+        }
+
+        if (saved?.Studies is null)
+        {
+            // It is written atomically, so only an outside hand or a failing disk gets here. Keep it for a
+            // person to look at and go on: studies still in the outbox are rebuilt from it; others open
+            // before the damage are not announced.
+            var aside = _paths.StudyActivity + ".unreadable-" + _time.GetUtcNow().ToString("yyyyMMddTHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            File.Move(_paths.StudyActivity, aside, overwrite: true);
+            _logger.LogError("Moved the unreadable study activity to {File}; studies open before it are rebuilt from the outbox only", Path.GetFileName(aside));
+            return;
+        }
+
         lock (_gate)
         {
             foreach (var study in saved.Studies.Where(s => Mth.Dicom.DicomUid.IsValid(s.StudyInstanceUid)))
