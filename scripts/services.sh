@@ -8,6 +8,8 @@
 # Ports come from the environment so that several checkouts can run side by side:
 #   MTH_REDIS_PORT (6391), MTH_CLUSTER_BASE_PORT (7101: 7101-7103), MTH_AMQP_PORT (5673)
 # Set MTH_SERVICES to a subset of "redis cluster rabbitmq" to start fewer.
+# MTH_RABBITMQ_KEEP_DATA=1 starts RabbitMQ again on the data a stopped (or killed) node left:
+# durable queues and persistent messages survive, as after a broker restart in production.
 set -euo pipefail
 
 cmd=${1:?usage: services.sh start|stop STATE_DIR}
@@ -75,7 +77,8 @@ start)
     # As root, rabbitmq-server drops to the rabbitmq user: its files must live where that user can write.
     if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1; then
       rq="/var/lib/rabbitmq/mth-$amqp_port"
-      rm -rf "$rq"; mkdir -p "$rq"; chown rabbitmq:rabbitmq "$rq"
+      [ "${MTH_RABBITMQ_KEEP_DATA:-}" = 1 ] || rm -rf "$rq"
+      mkdir -p "$rq"; chown rabbitmq:rabbitmq "$rq"
     else
       mkdir -p "$rq"
     fi
@@ -119,7 +122,7 @@ stop)
   fi
   stop_pidfile "$state/redis/redis.pid"
   for d in "$state"/cluster-*/; do
-    [ -d "$d" ] && stop_pidfile "$d/redis.pid"
+    if [ -d "$d" ]; then stop_pidfile "$d/redis.pid"; fi
   done
   ;;
 *)

@@ -1,11 +1,16 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.CommandLine;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 
 namespace Mth.Hosting;
@@ -20,12 +25,18 @@ public static class ServiceDefaults
     /// <summary>Health checks with this tag must pass before the service is ready for traffic.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>Environment variable naming an optional JSON configuration file (MTH_CONFIG=/etc/mth/ingest.json).</summary>
+    public const string ConfigFileVariable = "MTH_CONFIG";
+
     public static IHostApplicationBuilder AddMthServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        AddConfigurationFile(builder.Configuration);
 
         builder.Services.AddSerilog((services, logger) => logger
+            // One line per HTTP request is noise for these services (health probes every few seconds); configuration can lower it again.
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Service", serviceName)
@@ -35,6 +46,39 @@ public static class ServiceDefaults
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
         return builder;
+    }
+
+    /// <summary>
+    /// The optional JSON file named by the MTH_CONFIG environment variable. It sits below the
+    /// environment variables and the command line, so that both still override what it says.
+    /// </summary>
+    private static void AddConfigurationFile(IConfigurationBuilder configuration)
+    {
+        var path = Environment.GetEnvironmentVariable(ConfigFileVariable);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"{ConfigFileVariable} names a configuration file that does not exist: {fullPath}", fullPath);
+        }
+
+        var source = new JsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        var firstOverride = configuration.Sources
+            .Select((s, i) => (Source: s, Index: i))
+            .FirstOrDefault(x => x.Source is EnvironmentVariablesConfigurationSource or CommandLineConfigurationSource, (null!, -1)).Index;
+        if (firstOverride < 0)
+        {
+            configuration.Add(source);
+        }
+        else
+        {
+            configuration.Sources.Insert(firstOverride, source);
+        }
     }
 
     /// <summary>Binds <typeparamref name="TOptions"/> to a configuration section, validates its data annotations, and fails the start when they do not hold.</summary>

@@ -1,8 +1,10 @@
 namespace Mth.Contracts.V1;
 
 /// <summary>
-/// Ingest stored a DICOM instance durably. Published once per C-STORE (again when a modality
-/// re-sends the same SOP Instance UID: consumers are idempotent). Carries no patient data.
+/// Ingest stored a DICOM instance durably. Published at least once per successful C-STORE
+/// (again when a modality re-sends the same SOP Instance UID, and possibly twice after a broker
+/// or Ingest failure: consumers are idempotent, keyed by SOP Instance UID; a redelivery from the
+/// outbox keeps its MessageId). Carries no patient data.
 /// </summary>
 public sealed record InstanceStored
 {
@@ -23,5 +25,13 @@ public sealed record InstanceStored
     public required string StorageKey { get; init; }
 
     public required long SizeBytes { get; init; }
+
+    /// <summary>When Ingest had received the whole data set (UTC), before it was made durable.</summary>
     public required DateTimeOffset StoredAt { get; init; }
+
+    /// <summary>Whether the data set holds top-level Pixel Data (7FE0,0010); encoders skip objects without it. Added in 1.1; absent means true.</summary>
+    public bool HasPixelData { get; init; } = true;
+
+    /// <summary>The calling AE title of the association that sent it (not patient data). Added in 1.1; empty when unknown.</summary>
+    public string SourceAeTitle { get; init; } = "";
 }

@@ -8,7 +8,25 @@ namespace Mth.Dicom.IO;
 /// <param name="SopClassUid">Top-level (0008,0016) when present (padding removed; not validated).</param>
 /// <param name="SopInstanceUid">Top-level (0008,0018) when present (padding removed; not validated).</param>
 /// <param name="HasPixelData">Whether the top level holds (7FE0,0010).</param>
-public sealed record DicomDataSetSummary(long Length, long ElementCount, string? SopClassUid, string? SopInstanceUid, bool HasPixelData);
+/// <remarks>
+/// The identifying attributes a receiver files an instance under are captured too (top level,
+/// padding removed, not validated; null when absent or longer than 64 bytes): the caller
+/// validates them before they name anything.
+/// </remarks>
+public sealed record DicomDataSetSummary(long Length, long ElementCount, string? SopClassUid, string? SopInstanceUid, bool HasPixelData)
+{
+    /// <summary>(0020,000D).</summary>
+    public string? StudyInstanceUid { get; init; }
+
+    /// <summary>(0020,000E).</summary>
+    public string? SeriesInstanceUid { get; init; }
+
+    /// <summary>(0008,0060), a code string.</summary>
+    public string? Modality { get; init; }
+
+    /// <summary>(0018,0015), a code string.</summary>
+    public string? BodyPartExamined { get; init; }
+}
 
 /// <summary>
 /// Checks that bytes form a well-formed data set in a transfer syntax (PS3.5 section 7:
@@ -25,11 +43,11 @@ public sealed record DicomDataSetSummary(long Length, long ElementCount, string?
 /// </remarks>
 public sealed class DicomDataSetValidator
 {
-    private const int MaxCapturedUidLength = 64;
+    private const int MaxCapturedValueLength = 64;
 
     private readonly DicomParser _parser;
     private readonly byte[] _carry = new byte[32];
-    private readonly byte[] _capture = new byte[MaxCapturedUidLength];
+    private readonly byte[] _capture = new byte[MaxCapturedValueLength];
     private int _carryLength;
     private DicomTag _captureTag;
     private int _captureLength;
@@ -37,9 +55,7 @@ public sealed class DicomDataSetValidator
     private bool _capturing;
     private bool _ended;
     private bool _completed;
-    private string? _sopClassUid;
-    private string? _sopInstanceUid;
-    private bool _hasPixelData;
+    private readonly SummaryBuilder _captured = new();
 
     public DicomDataSetValidator(TransferSyntax transferSyntax, DicomReaderOptions? options = null)
     {
@@ -104,7 +120,7 @@ public sealed class DicomDataSetValidator
         using var reader = new DicomDataSetReader(stream, transferSyntax, options);
         var start = reader.Position;
         var summary = new SummaryBuilder();
-        Span<byte> value = stackalloc byte[MaxCapturedUidLength];
+        Span<byte> value = stackalloc byte[MaxCapturedValueLength];
         while (reader.Read())
         {
             if (summary.WantsValue(reader.Token, reader.Tag, reader.Depth, reader.Length))
@@ -125,7 +141,7 @@ public sealed class DicomDataSetValidator
         using var reader = new DicomDataSetReader(stream, transferSyntax, options);
         var start = reader.Position;
         var summary = new SummaryBuilder();
-        var value = new byte[MaxCapturedUidLength];
+        var value = new byte[MaxCapturedValueLength];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             if (summary.WantsValue(reader.Token, reader.Tag, reader.Depth, reader.Length))
@@ -159,7 +175,7 @@ public sealed class DicomDataSetValidator
                 _capturing = false;
                 if (_captureFilled == _captureLength)
                 {
-                    Store(_captureTag, _capture.AsSpan(0, _captureLength));
+                    _captured.Capture(_captureTag, _capture.AsSpan(0, _captureLength));
                 }
             }
 
@@ -178,12 +194,7 @@ public sealed class DicomDataSetValidator
             switch (status)
             {
                 case DicomParseStatus.Token:
-                    if (_parser.Depth == 0 && _parser.Tag == DicomTag.PixelData)
-                    {
-                        _hasPixelData = true;
-                    }
-
-                    if (SummaryBuilder.IsCaptured(_parser.Token, _parser.Tag, _parser.Depth, _parser.Length))
+                    if (_captured.WantsValue(_parser.Token, _parser.Tag, _parser.Depth, _parser.Length))
                     {
                         _capturing = true;
                         _captureTag = _parser.Tag;
@@ -202,33 +213,39 @@ public sealed class DicomDataSetValidator
         }
     }
 
-    private void Store(DicomTag tag, ReadOnlySpan<byte> value)
-    {
-        if (tag == DicomTag.SOPClassUID)
-        {
-            _sopClassUid = SummaryBuilder.DecodeUid(value);
-        }
-        else
-        {
-            _sopInstanceUid = SummaryBuilder.DecodeUid(value);
-        }
-    }
-
-    private DicomDataSetSummary Summary() =>
-        new(_parser.Position, _parser.ElementCount, _sopClassUid, _sopInstanceUid, _hasPixelData);
+    private DicomDataSetSummary Summary() => _captured.Build(_parser.Position, _parser.ElementCount);
 
     /// <summary>Collects the few top-level values a summary reports.</summary>
     private sealed class SummaryBuilder
     {
         private string? _sopClassUid;
         private string? _sopInstanceUid;
+        private string? _studyInstanceUid;
+        private string? _seriesInstanceUid;
+        private string? _modality;
+        private string? _bodyPartExamined;
         private bool _hasPixelData;
 
-        public static bool IsCaptured(DicomReaderToken token, DicomTag tag, int depth, uint length) =>
-            token == DicomReaderToken.Element && depth == 0 && length <= MaxCapturedUidLength
-            && (tag == DicomTag.SOPClassUID || tag == DicomTag.SOPInstanceUID);
+        private static bool IsCaptured(DicomTag tag) =>
+            tag == DicomTag.SOPClassUID || tag == DicomTag.SOPInstanceUID || tag == DicomTag.StudyInstanceUID
+            || tag == DicomTag.SeriesInstanceUID || tag == DicomTag.Modality || tag == DicomTag.BodyPartExamined;
 
-        public static string DecodeUid(ReadOnlySpan<byte> value) => DicomUid.TrimPadding(Encoding.ASCII.GetString(value));
+        public void Capture(DicomTag tag, ReadOnlySpan<byte> value)
+        {
+            var text = Encoding.ASCII.GetString(value);
+            if (tag == DicomTag.Modality)
+            {
+                _modality = text.Trim(' ', '\0');
+            }
+            else if (tag == DicomTag.BodyPartExamined)
+            {
+                _bodyPartExamined = text.Trim(' ', '\0');
+            }
+            else
+            {
+                CaptureUid(tag, DicomUid.TrimPadding(text));
+            }
+        }
 
         public bool WantsValue(DicomReaderToken token, DicomTag tag, int depth, uint length)
         {
@@ -237,22 +254,36 @@ public sealed class DicomDataSetValidator
                 _hasPixelData = true;
             }
 
-            return IsCaptured(token, tag, depth, length);
+            return token == DicomReaderToken.Element && depth == 0 && length <= MaxCapturedValueLength && IsCaptured(tag);
         }
 
-        public void Capture(DicomTag tag, ReadOnlySpan<byte> value)
+        private void CaptureUid(DicomTag tag, string text)
         {
             if (tag == DicomTag.SOPClassUID)
             {
-                _sopClassUid = DecodeUid(value);
+                _sopClassUid = text;
+            }
+            else if (tag == DicomTag.SOPInstanceUID)
+            {
+                _sopInstanceUid = text;
+            }
+            else if (tag == DicomTag.StudyInstanceUID)
+            {
+                _studyInstanceUid = text;
             }
             else
             {
-                _sopInstanceUid = DecodeUid(value);
+                _seriesInstanceUid = text;
             }
         }
 
         public DicomDataSetSummary Build(long length, long elementCount) =>
-            new(length, elementCount, _sopClassUid, _sopInstanceUid, _hasPixelData);
+            new(length, elementCount, _sopClassUid, _sopInstanceUid, _hasPixelData)
+            {
+                StudyInstanceUid = _studyInstanceUid,
+                SeriesInstanceUid = _seriesInstanceUid,
+                Modality = _modality,
+                BodyPartExamined = _bodyPartExamined,
+            };
     }
 }

@@ -42,7 +42,11 @@ public static class MessagingRegistration
             switch (options.Transport)
             {
                 case MessagingTransport.InMemory:
-                    bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                    bus.UsingInMemory((context, cfg) =>
+                    {
+                        ConfigureCommon(context, cfg, options);
+                        cfg.ConfigureEndpoints(context);
+                    });
                     break;
                 default:
                     bus.UsingRabbitMq((context, cfg) =>
@@ -52,12 +56,20 @@ public static class MessagingRegistration
                             // A publish completes only when the broker has taken the message.
                             host.PublisherConfirmation = true;
                         });
+                        ConfigureCommon(context, cfg, options);
                         cfg.ConfigureEndpoints(context);
                     });
                     break;
             }
         });
         return builder;
+    }
+
+    /// <summary>What every transport gets: exchanges named with the deployment's prefix, message ids in the log context of consumers.</summary>
+    private static void ConfigureCommon(IBusRegistrationContext context, IBusFactoryConfigurator cfg, MessagingOptions options)
+    {
+        cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.EndpointPrefix));
+        cfg.UseConsumeFilter(typeof(CorrelationLogContextFilter<>), context);
     }
 
     /// <summary>What one hosted service adds to the shared bus (consumers, endpoints, request clients).</summary>

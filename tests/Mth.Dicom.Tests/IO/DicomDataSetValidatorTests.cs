@@ -39,6 +39,47 @@ public sealed class DicomDataSetValidatorTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void The_summary_captures_the_top_level_identifiers_a_receiver_files_an_instance_under(FixtureEncoding encoding, string lengths)
+    {
+        var builder = DicomDumpBuilder.WithSopCommon(SampleDataSets.SopClassUid, SopInstance)
+            .Add("(0008,0060) CS [MR]")
+            .Add("(0008,1140) SQ (Sequence with undefined length)")
+            .Add("(fffe,e000) na (Item with undefined length)")
+            .Add("(0020,000d) UI [9.9.9]")
+            .Add("(0018,0015) CS [NESTED]")
+            .Add("(fffe,e00d) na (ItemDelimitationItem)")
+            .Add("(fffe,e0dd) na (SequenceDelimitationItem)")
+            .Add("(0018,0015) CS [HEAD]")
+            .Add("(0020,000d) UI [1.2.826.0.1.3680043.2.1125.1]")
+            .Add("(0020,000e) UI [1.2.826.0.1.3680043.2.1125.1.2]");
+        var (bytes, transferSyntax) = DataSetBytes(builder.Write(_directory, "ids.dcm", encoding, lengths));
+
+        var pulled = DicomDataSetValidator.Validate(new MemoryStream(bytes), transferSyntax);
+        var pushed = new DicomDataSetValidator(transferSyntax);
+        pushed.Append(bytes);
+
+        Assert.Equal(pulled, pushed.Complete());
+        Assert.Equal("1.2.826.0.1.3680043.2.1125.1", pulled.StudyInstanceUid);
+        Assert.Equal("1.2.826.0.1.3680043.2.1125.1.2", pulled.SeriesInstanceUid);
+        Assert.Equal("MR", pulled.Modality);
+        Assert.Equal("HEAD", pulled.BodyPartExamined);
+    }
+
+    [Fact]
+    public void Identifiers_absent_from_the_data_set_are_null_in_the_summary()
+    {
+        var (bytes, transferSyntax) = DataSetBytes(SampleDataSets.Structured(SopInstance).Write(_directory, "none.dcm"));
+
+        var summary = DicomDataSetValidator.Validate(new MemoryStream(bytes), transferSyntax);
+
+        Assert.Null(summary.StudyInstanceUid);
+        Assert.Null(summary.SeriesInstanceUid);
+        Assert.Null(summary.BodyPartExamined);
+        Assert.Equal("OT", summary.Modality);
+    }
+
     [Fact]
     public void Encapsulated_rle_pixel_data_validates()
     {

@@ -1,4 +1,3 @@
-using Mth.Dicom.IO;
 using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
 
@@ -13,9 +12,6 @@ namespace Mth.Dicom.Network.Storage;
 /// </summary>
 public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposable
 {
-    private const string IncomingFolder = ".incoming";
-    private const string PartialSuffix = ".part";
-
     private readonly FileSystemInstanceStoreOptions _options;
     private readonly IDicomNetworkLog _log;
     private readonly string _incoming;
@@ -32,7 +28,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         _options = options;
         _log = log ?? NullDicomNetworkLog.Instance;
         RootDirectory = Path.GetFullPath(options.RootDirectory);
-        _incoming = Path.Combine(RootDirectory, IncomingFolder);
+        _incoming = Path.Combine(RootDirectory, PartialInstanceFile.IncomingFolderName);
         var created = !Directory.Exists(RootDirectory);
         Directory.CreateDirectory(_incoming);
         if (created && Path.GetDirectoryName(RootDirectory) is { } parent)
@@ -41,7 +37,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         }
 
         FileSystemSync.FlushDirectory(RootDirectory);
-        RemoveLeftovers();
+        PartialInstanceFile.RemoveLeftovers(_incoming, _log);
         _committer = options.Durability == DurabilityMode.GroupCommit ? new GroupCommitter(options.MaxGroupSize) : null;
     }
 
@@ -55,31 +51,21 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(dataSet);
         var finalPath = PathFor(request.SopInstanceUid);
-        var meta = new DicomFileMetaInformation(request.SopClassUid, request.SopInstanceUid, request.TransferSyntax)
+        await using var partial = PartialInstanceFile.Create(_incoming, _log);
+        await partial.WriteAsync(request, dataSet, _options.WriteBufferSize, _options.ReaderOptions, summaryRequired: false, cancellationToken).ConfigureAwait(false);
+        if (_committer is not null)
         {
-            SourceApplicationEntityTitle = request.Association.CallingAeTitle,
-        };
-        var temporaryPath = Path.Combine(_incoming, Guid.NewGuid().ToString("N") + PartialSuffix);
-        try
+            await partial.CloseAsync().ConfigureAwait(false);
+            await _committer.CommitAsync(partial.Path, finalPath).ConfigureAwait(false);
+        }
+        else
         {
-            await WriteAsync(temporaryPath, meta, request, dataSet, cancellationToken).ConfigureAwait(false);
-            if (_committer is not null)
-            {
-                await _committer.CommitAsync(temporaryPath, finalPath).ConfigureAwait(false);
-            }
-            else
-            {
-                File.Move(temporaryPath, finalPath, overwrite: true);
-                FileSystemSync.FlushDirectory(RootDirectory);
-            }
+            partial.FlushToDisk();
+            await partial.MoveToAsync(finalPath).ConfigureAwait(false);
+            FileSystemSync.FlushDirectory(RootDirectory);
+        }
 
-            return DimseStatus.Success;
-        }
-        catch
-        {
-            TryDelete(temporaryPath);
-            throw;
-        }
+        return DimseStatus.Success;
     }
 
     public async ValueTask DisposeAsync()
@@ -87,73 +73,6 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         if (_committer is not null)
         {
             await _committer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task WriteAsync(string path, DicomFileMetaInformation meta, DicomStoreRequest request, Stream dataSet, CancellationToken cancellationToken)
-    {
-        // No FileStream buffer: the data set is gathered into large blocks here and written as they fill.
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
-        await meta.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[_options.WriteBufferSize];
-        while (true)
-        {
-            // ReadAtLeast returns short only after the stream reported its end (which, validated, means a whole data set).
-            var filled = await dataSet.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (filled > 0)
-            {
-                await file.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
-            }
-
-            if (filled < buffer.Length)
-            {
-                break;
-            }
-        }
-
-        if (request.TransferSyntax.IsDeflated)
-        {
-            // The SCP cannot check a deflated data set while it streams; check what was written.
-            file.Position = meta.EncodedLength;
-            DicomDataSetSummary summary;
-            try
-            {
-                summary = await DicomDataSetValidator.ValidateAsync(file, request.TransferSyntax, _options.ReaderOptions, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DicomFormatException ex)
-            {
-                throw new DataSetRejectedException(DimseStatus.CannotUnderstand.WithComment("Data set is not well-formed DICOM"),
-                    "The deflated data set is not well-formed: " + ex.Message, ex);
-            }
-
-            ValidatingDataSetStream.CheckIdentity(summary, request.SopClassUid, request.SopInstanceUid);
-        }
-
-        if (_committer is null)
-        {
-            file.Flush(flushToDisk: true);
-        }
-    }
-
-    /// <summary>Partial files left by a crash are never instances: remove them at start.</summary>
-    private void RemoveLeftovers()
-    {
-        foreach (var leftover in Directory.EnumerateFiles(_incoming, "*" + PartialSuffix))
-        {
-            _log.Write(DicomLogLevel.Warning, $"Removing a partial instance left by an earlier run: {Path.GetFileName(leftover)}");
-            TryDelete(leftover);
-        }
-    }
-
-    private void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _log.Write(DicomLogLevel.Error, $"Could not remove the partial file {Path.GetFileName(path)}: {ex.Message}");
         }
     }
 }

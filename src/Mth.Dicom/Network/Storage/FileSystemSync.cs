@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Mth.Dicom.Network.Storage;
 
 /// <summary>The durability primitive .NET lacks: flushing a directory's entries, so that a rename survives a crash.</summary>
-internal static class FileSystemSync
+public static class FileSystemSync
 {
     private const int ReadOnly = 0;
 
