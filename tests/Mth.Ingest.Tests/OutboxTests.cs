@@ -115,6 +115,21 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal(2, Directory.EnumerateFiles(OutboxFolder).Count());
     }
 
+    [Fact]
+    public async Task An_unreadable_study_activity_file_is_set_aside_and_ingest_starts_and_stores()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, ".ingest"));
+        File.WriteAllText(Path.Combine(Root, ".ingest", "studies.json"), "{\"studies\": [ {\"studyInst");
+        var study = await TestStudy.CreateAsync(_work, 1);
+        await using var recorder = await BusMessageRecorder.StartAsync(_broker.AmqpUri, _prefix, r => r.Record<InstanceStored>());
+        await using var ingest = await IngestTestHost.StartAsync(Root, _broker.AmqpUri, _prefix);
+
+        await StoreScu.SendAsync(ingest.DicomPort, [study.Instances[0].Path]);
+
+        Assert.Single(await recorder.WaitForAsync<InstanceStored>(r => r.Count >= 1, TimeSpan.FromSeconds(30)));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(Root, ".ingest"), "studies.json.unreadable-*"));
+    }
+
     private static OutboxRecord StoredEvent(TestStudy study, TestInstance instance) => new()
     {
         Sequence = 0,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Mth.Bench.Measurement;
 using Mth.Dicom;
 using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
@@ -25,48 +26,20 @@ public static class DicomBenchmark
     internal const string OurAeTitle = "MTH";
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(10);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
-    {
-        DicomBenchmarkOptions options;
-        try
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
+        BenchmarkRun.RunAsync("dicom", args, DicomBenchmarkOptions.Parse, o => o.WorkDirectory, _ => "", async (options, work, report) =>
         {
-            options = DicomBenchmarkOptions.Parse(args);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine("mth bench dicom: " + ex.Message);
-            return 2;
-        }
-
-        var work = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "mth-bench-dicom-" + Guid.NewGuid().ToString("N"))).FullName;
-        try
-        {
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}");
-            report.AppendLine();
-            Console.Out.WriteLine(report.ToString().TrimEnd());
             await MeasureDurabilityFloorAsync(options, work, report, cancellationToken);
             const string header = "| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |\n| --- | --- | --- | --- | --- | --- | --- |";
             report.AppendLine(header);
             Console.Out.WriteLine(header);
             await MeasureRatesAsync($"{options.SmallInstances} x {options.SmallSize}x{options.SmallSize} CT", options.SmallInstances, options.SmallSize, options, work, report, cancellationToken);
             await MeasureRatesAsync($"{options.LargeInstances} x {options.LargeSize}x{options.LargeSize} CT", options.LargeInstances, options.LargeSize, options, work, report, cancellationToken);
-
             if (!options.SkipMemory)
             {
                 await MeasureMemoryAsync(options, work, report, cancellationToken);
             }
-
-            Console.Out.WriteLine();
-            Console.Out.WriteLine("Markdown summary:");
-            Console.Out.WriteLine(report.ToString());
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+        });
 
     private static async Task MeasureRatesAsync(string name, int count, int size, DicomBenchmarkOptions options, string work,
         StringBuilder report, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Mth.Bench.Dicom;
+using Mth.Bench.Measurement;
 using Mth.Dicom;
 using Mth.Dicom.IO;
 using Mth.Dicom.Network.Server;
@@ -28,39 +29,16 @@ public static class IngestBenchmark
     private const int FloorPerRound = 20;
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
-    {
-        IngestBenchmarkOptions options;
-        try
-        {
-            options = IngestBenchmarkOptions.Parse(args);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine("mth bench ingest: " + ex.Message);
-            return 2;
-        }
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
+        BenchmarkRun.RunAsync("ingest", args, IngestBenchmarkOptions.Parse, o => o.WorkDirectory, o => "; Ingest publishes on the " + Bus(o) + ".",
+            async (options, work, report) =>
+            {
+                await MeasureFloorAsync(options, work, report, cancellationToken);
+                await MeasureRatesAsync(options, work, Bus(options), report, cancellationToken);
+                await MeasureSteadyRateAsync(options, work, report, cancellationToken);
+            });
 
-        var work = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "mth-bench-ingest-" + Guid.NewGuid().ToString("N"))).FullName;
-        try
-        {
-            var report = new StringBuilder();
-            var bus = options.AmqpUri is null ? "in-memory bus" : "RabbitMQ " + new Uri(options.AmqpUri).Authority;
-            report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}; Ingest publishes on the {bus}.");
-            report.AppendLine();
-            Console.Out.WriteLine(report.ToString().TrimEnd());
-            await MeasureFloorAsync(options, work, report, cancellationToken);
-            await MeasureRatesAsync(options, work, bus, report, cancellationToken);
-            Console.Out.WriteLine();
-            Console.Out.WriteLine("Markdown summary:");
-            Console.Out.WriteLine(report.ToString());
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+    private static string Bus(IngestBenchmarkOptions options) => options.AmqpUri is null ? "in-memory bus" : "RabbitMQ " + new Uri(options.AmqpUri).Authority;
 
     private static async Task MeasureFloorAsync(IngestBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
     {
@@ -177,6 +155,34 @@ public static class IngestBenchmark
             }
         }
     }
+
+    /// <summary>
+    /// A modality sending at a steady rate over one association (our SCU): how long each C-STORE
+    /// waits for its answer, and whether every event was delivered by the end.
+    /// </summary>
+    private static async Task MeasureSteadyRateAsync(IngestBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
+    {
+        var count = (int)Math.Ceiling(options.Rate * options.Seconds);
+        Console.Error.WriteLine($"Steady rate: {count} instances at {options.Rate}/s…");
+        using var generation = new TemporaryDirectory();
+        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = options.Size, Columns = options.Size }, cancellationToken);
+        var sender = new SteadyRateSender(template.Path);
+        await using var ingest = await IngestBenchHost.StartAsync(Path.Combine(work, "steady"), DicomBenchmark.OurAeTitle, options.AmqpUri, cancellationToken: cancellationToken);
+        var sent = await sender.SendAsync("127.0.0.1", ingest.DicomPort, DicomBenchmark.OurAeTitle, count, options.Rate, cancellationToken: cancellationToken);
+        var failed = sent.Count(s => !s.Status.IsSuccess);
+        await ingest.WaitForDeliveredAsync(count - failed, DeliveryTimeout, cancellationToken);
+        var answers = sent.Select(s => (s.AcknowledgedAt - s.SentAt).TotalMilliseconds).Order().ToList();
+        var late = sent.Max(s => (s.SentAt - s.DueAt).TotalMilliseconds);
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Steady rate: {count} instances of {options.Size}x{options.Size} at {options.Rate}/s over one association: C-STORE answered in p50 {Percentile(answers, 0.5):0.0} ms, " +
+            $"p95 {Percentile(answers, 0.95):0.0} ms, p99 {Percentile(answers, 0.99):0.0} ms, max {answers[^1]:0.0} ms; {failed} failed; " +
+            $"latest send {late:0.0} ms behind its schedule; every event delivered.");
+        report.AppendLine();
+        report.AppendLine(line);
+        Console.Out.WriteLine(line);
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     /// <summary>The whole service: stores through the outbox; also times how long until the dispatcher delivered every event.</summary>
     private static async Task<(double Seconds, double? Delivered)> RunIngestAsync(string files, List<string> parts, string received, int associations,

@@ -9,8 +9,8 @@ public static class IngestBenchmarkCommand
     {
         var command = new Command("ingest",
             "What Ingest's durable outbox costs per instance: the durable-write floor of each write sequence, and storescu receive rates " +
-            "of the Ingest service next to the plain file store and dcmtk storescp. " +
-            "Options: --instances N --size N --repeat N --associations N --work DIR --amqp URI.")
+            "of the Ingest service next to the plain file store and dcmtk storescp, and C-STORE answer times at a steady rate. " +
+            "Options: --instances N --size N --repeat N --associations N --work DIR --amqp URI --rate N --seconds N.")
         {
             TreatUnmatchedTokensAsErrors = false,
         };

@@ -18,6 +18,12 @@ internal sealed record IngestBenchmarkOptions
     /// <summary>Where instances are generated and stored: the disk to be judged.</summary>
     public string WorkDirectory { get; init; } = Path.GetTempPath();
 
+    /// <summary>Instances per second of the steady-rate run (one association, our SCU).</summary>
+    public double Rate { get; init; } = 20;
+
+    /// <summary>Length of the steady-rate run.</summary>
+    public int Seconds { get; init; } = 30;
+
     /// <summary>A RabbitMQ to publish to (amqp://…); without it Ingest publishes on the in-memory bus.</summary>
     public string? AmqpUri { get; init; }
 
@@ -36,12 +42,14 @@ internal sealed record IngestBenchmarkOptions
                 "--associations" => options with { Associations = NextInt() },
                 "--work" => options with { WorkDirectory = Next() },
                 "--amqp" => options with { AmqpUri = Next() },
+                "--rate" => options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--seconds" => options with { Seconds = NextInt() },
                 _ => throw new ArgumentException(
-                    $"Unknown option '{args[i]}'. Options: --instances N --size N --repeat N --associations N --work DIR --amqp URI."),
+                    $"Unknown option '{args[i]}'. Options: --instances N --size N --repeat N --associations N --work DIR --amqp URI --rate N --seconds N."),
             };
         }
 
-        if (options.Instances < 1 || options.Size < 8 || options.Repeat < 1 || options.Associations < 1)
+        if (options.Instances < 1 || options.Size < 8 || options.Repeat < 1 || options.Associations < 1 || options.Rate <= 0 || options.Seconds < 1)
         {
             throw new ArgumentException("Counts must be positive and --size at least 8.");
         }
