@@ -131,12 +131,10 @@ internal sealed class ModelPublishedConsumerDefinition : ConsumerDefinition<Mode
 {
     public ModelPublishedConsumerDefinition(IOptions<EncoderOptions> options, IOptions<MessagingOptions> messaging)
     {
-        EndpointName = $"{messaging.Value.EndpointPrefix}-encoder-model";
-        var instance = options.Value.InstanceName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
-        Endpoint(e =>
-        {
-            e.Temporary = true;
-            e.InstanceId = new string(instance.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
-        });
+        // The instance's name is part of the queue name: a temporary queue is exclusive to its connection.
+        var instance = options.Value.InstanceName ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+        var safe = new string(instance.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        EndpointName = $"{messaging.Value.EndpointPrefix}-encoder-model-{safe}";
+        Endpoint(e => e.Temporary = true);
     }
 }

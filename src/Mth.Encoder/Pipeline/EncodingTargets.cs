@@ -8,6 +8,13 @@ namespace Mth.Encoder.Pipeline;
 internal sealed record EncodingTarget(string Version, IHammingIndex Index, HashEncoder Model);
 
 /// <summary>
+/// The versions a batch of new instances goes into, versions being built first and the active one last: an
+/// instance a query can find in the active version is then already in the version that may replace it, so a
+/// switch never shows a query an instance it could see a moment before as missing.
+/// </summary>
+internal sealed record LiveTargets(IReadOnlyList<EncodingTarget> Targets, string? Active);
+
+/// <summary>
 /// Which index versions a newly stored instance goes into: the active one and every version a running
 /// re-encoding is filling, read afresh for each batch. Reading after the batch's messages arrived closes
 /// the race with a release starting: a file stored before the job existed is listed by the job's planning
@@ -15,21 +22,21 @@ internal sealed record EncodingTarget(string Version, IHammingIndex Index, HashE
 /// </summary>
 internal sealed class EncodingTargets(IIndexCatalog catalog, ReencodingJobStore jobs, EncoderModels models)
 {
-    public async Task<IReadOnlyList<EncodingTarget>> ForNewInstancesAsync(CancellationToken cancellationToken)
+    public async Task<LiveTargets> ForNewInstancesAsync(CancellationToken cancellationToken)
     {
         var active = await catalog.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
         var versions = new List<string>();
-        if (active is not null)
-        {
-            versions.Add(active);
-        }
-
         foreach (var job in await jobs.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (job.Phase == ReencodingJobPhase.Running && !versions.Contains(job.Target, StringComparer.Ordinal))
+            if (job.Phase == ReencodingJobPhase.Running && job.Target != active && !versions.Contains(job.Target, StringComparer.Ordinal))
             {
                 versions.Add(job.Target);
             }
+        }
+
+        if (active is not null)
+        {
+            versions.Add(active);
         }
 
         if (versions.Count == 0)
@@ -43,7 +50,7 @@ internal sealed class EncodingTargets(IIndexCatalog catalog, ReencodingJobStore 
             targets.Add(await ForVersionAsync(version, cancellationToken).ConfigureAwait(false));
         }
 
-        return targets;
+        return new LiveTargets(targets, active);
     }
 
     public async Task<EncodingTarget> ForVersionAsync(string version, CancellationToken cancellationToken)

@@ -122,7 +122,7 @@ internal sealed partial class LiveEncodingQueue(BatchEncoder encoder, EncodingTa
         {
             var reads = await encoder.ReadAsync(batch.Select(b => b.Request).ToList(), stoppingToken).ConfigureAwait(false);
             var rendered = reads.OfType<RenderedInstance>().ToList();
-            IReadOnlyList<EncodingTarget>? written = null;
+            LiveTargets? written = null;
             EncodedBatch? encoded = null;
             Exception? failure = null;
             try
@@ -130,7 +130,7 @@ internal sealed partial class LiveEncodingQueue(BatchEncoder encoder, EncodingTa
                 written = await targets.ForNewInstancesAsync(stoppingToken).ConfigureAwait(false);
                 if (rendered.Count > 0)
                 {
-                    encoded = await encoder.EncodeAsync(rendered, written, stoppingToken).ConfigureAwait(false);
+                    encoded = await encoder.EncodeAsync(rendered, written.Targets, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
@@ -146,7 +146,7 @@ internal sealed partial class LiveEncodingQueue(BatchEncoder encoder, EncodingTa
                 {
                     RenderedInstance r when encoded is not null => new LiveEncoded(r.Record, encoded.Targets.Select((t, k) => (t.Version, encoded.Codes[next][k])).ToList()),
                     RenderedInstance => new LiveFailed(failure!),
-                    SkippedInstance s => new LiveSkipped(s.SopClassUid, s.Reason, written?.FirstOrDefault()?.Version ?? ""),
+                    SkippedInstance s => new LiveSkipped(s.SopClassUid, s.Reason, written?.Active ?? ""),
                     RejectedInstance x => new LiveRejected(x.Reason),
                     FailedInstance f => new LiveFailed(f.Error),
                     _ => throw new InvalidOperationException("Unknown read outcome."),
@@ -159,7 +159,7 @@ internal sealed partial class LiveEncodingQueue(BatchEncoder encoder, EncodingTa
                 batch[i].Completion.TrySetResult(outcome);
             }
 
-            LogBatch(batch.Count, rendered.Count, written?.Count ?? 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            LogBatch(batch.Count, rendered.Count, written?.Targets.Count ?? 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception exception)
         {

@@ -35,7 +35,12 @@ internal sealed partial class ReencodingCoordinator(
     TimeProvider time,
     ILogger<ReencodingCoordinator> logger)
 {
+    private long _chunksEncoded;
+
     private EncoderOptions Options => options.Value;
+
+    /// <summary>Chunks this encoder encoded and marked done (each chunk is counted by exactly one encoder).</summary>
+    public long ChunksEncoded => Interlocked.Read(ref _chunksEncoded);
 
     /// <summary>
     /// Starts re-encoding the stored instances into the index version of model <paramref name="modelVersion"/>,
@@ -235,6 +240,8 @@ internal sealed partial class ReencodingCoordinator(
             return;
         }
 
+        Interlocked.Increment(ref _chunksEncoded);
+        LogChunkDone(message.ChunkIndex, job.Target, encoded, skipped, failed);
         await progress.ReportAsync(done.Value.Job, ReencodingPhase.Running, publisher, force: false, cancellationToken).ConfigureAwait(false);
         await FinishAsync(done.Value.Job, publisher, cancellationToken).ConfigureAwait(false);
     }
@@ -423,6 +430,9 @@ internal sealed partial class ReencodingCoordinator(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-encoding into {ModelVersion}: {StorageKey} not encoded: {Reason}")]
     private partial void LogInstanceFailed(string modelVersion, string storageKey, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Chunk {ChunkIndex} of the re-encoding into {ModelVersion} done: {Encoded} encoded, {Skipped} skipped, {Failed} failed")]
+    private partial void LogChunkDone(int chunkIndex, string modelVersion, long encoded, long skipped, long failed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Active index version switched from {Previous} to {ModelVersion}")]
     private partial void LogSwitched(string previous, string modelVersion);

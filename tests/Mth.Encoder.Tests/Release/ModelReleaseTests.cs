@@ -1,0 +1,146 @@
+using Microsoft.Extensions.DependencyInjection;
+using Mth.Contracts.V1;
+using Mth.Core.Indexing;
+using Mth.Encoder.Reencoding;
+using Mth.Encoder.Tests.Fixtures;
+using Mth.Hosting.Messaging;
+using Mth.Testing.Models;
+using Mth.Testing.RabbitMq;
+using Mth.Testing.Redis;
+
+namespace Mth.Encoder.Tests.Release;
+
+/// <summary>A model release re-encodes every stored instance into a new version while queries go on, then switches once.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class ModelReleaseTests(RabbitMqFixture broker, RedisServerFixture redis)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_published_model_is_filled_by_two_encoders_while_queries_continue_and_the_active_version_switches_exactly_once()
+    {
+        await using var world = EncoderWorld.OnSingleNode(broker.AmqpUri, redis);
+        await world.PublishModelAsync(new TinyOnnxModel(16, 16, seed: 7), "brain-1");
+        var settings = new Dictionary<string, string?> { ["Encoder:ReencodeChunkSize"] = "25", ["Encoder:ReencodeChunksPerPlanStep"] = "2", ["Encoder:BatchSize"] = "8" };
+        await using var progress = await BusMessageRecorder.StartAsync(broker.AmqpUri, world.Prefix, r => r.Record<ReencodingProgress>().Record<InstanceEncoded>());
+        await using var first = await EncoderHost.StartAsync(world.Settings(new Dictionary<string, string?>(settings) { ["Encoder:InstanceName"] = "a" }));
+        await using var second = await EncoderHost.StartAsync(world.Settings(new Dictionary<string, string?>(settings) { ["Encoder:InstanceName"] = "b" }));
+        var stored = world.StoreInstances(400).ToList();
+        await world.PublishAsync(stored.Select(i => EncoderWorld.Announce(i)));
+        await Eventually.HoldsAsync(async () => await world.CountAsync("brain-1") == 400, Bound, world.DescribeAsync);
+        // The first model became active at start and was filled by a rebuild; let it finish so that chunk counts below are the release's.
+        await Eventually.HoldsAsync(async () => (await world.Jobs.ListAsync()).Count == 0, Bound, world.DescribeAsync);
+        var before = ChunksEncoded(first) + ChunksEncoded(second);
+
+        using var stopQueries = new CancellationTokenSource();
+        var client = Task.Run(() => QueryContinuouslyAsync(world.Catalog, stored.Select(i => i.SopInstanceUid).ToArray(), stopQueries.Token));
+
+        var released = await world.PublishModelAsync(new TinyOnnxModel(12, 32, seed: 8), "brain-2");
+        await world.PublishAsync([new ModelPublished
+        {
+            ModelVersion = "brain-2", Location = released.Directory, Sha256 = released.Manifest.Onnx.Sha256,
+            Bits = 32, InputSize = 12, PublishedAt = DateTimeOffset.UtcNow,
+        }]);
+        await Eventually.HoldsAsync(async () => await world.Jobs.GetAsync("brain-2") is not null, Bound, world.DescribeAsync);
+        var arriving = world.StoreInstances(30, seed: 1000);
+        await world.PublishAsync(arriving.Select(i => EncoderWorld.Announce(i)));
+
+        await Eventually.HoldsAsync(async () => await world.Catalog.GetActiveVersionAsync() == "brain-2", Bound, world.DescribeAsync);
+        await Eventually.HoldsAsync(async () => (await world.Catalog.ListVersionsAsync()).All(v => v.Version != "brain-1"), Bound, world.DescribeAsync);
+        await Eventually.HoldsAsync(async () => await world.CountAsync("brain-2") == 430, Bound, world.DescribeAsync);
+        await stopQueries.CancelAsync();
+        var queries = await client;
+
+        Assert.Empty(queries.Failures);
+        Assert.True(queries.Count > 20, $"only {queries.Count} queries ran");
+        Assert.Equal(["brain-1", "brain-2"], queries.ActiveVersions);
+        Assert.Equal(430, await world.Instances.CountAsync());
+        var job = (await world.Jobs.GetAsync("brain-2"))!;
+        Assert.Equal(ReencodingJobPhase.Completed, job.Phase);
+        Assert.True(job.PreviousDropped);
+        Assert.Equal(job.PlannedChunks, job.DoneCount);
+        Assert.Equal(job.Total, job.Encoded);
+        Assert.True(job.PlannedChunks >= 400 / 25, $"{job.PlannedChunks} chunks planned");
+        Assert.Equal(job.PlannedChunks, ChunksEncoded(first) + ChunksEncoded(second) - before);
+        Assert.True(ChunksEncoded(first) > 0 && ChunksEncoded(second) > 0, "both encoders took part");
+        var phases = progress.Received<ReencodingProgress>().Where(m => m.Message.ModelVersion == "brain-2").Select(m => m.Message.Phase).ToList();
+        Assert.Equal(1, phases.Count(p => p == ReencodingPhase.Started));
+        Assert.Equal(1, phases.Count(p => p == ReencodingPhase.Activated));
+        Assert.Contains(ReencodingPhase.Running, phases);
+        // Instances stored during the re-encoding were written into both versions.
+        var encoded = progress.Received<InstanceEncoded>();
+        Assert.Contains(arriving, a => encoded.Any(m => m.Message.SopInstanceUid == a.SopInstanceUid && m.Message.ModelVersion == "brain-1")
+                                    && encoded.Any(m => m.Message.SopInstanceUid == a.SopInstanceUid && m.Message.ModelVersion == "brain-2"));
+        var index = (await world.Catalog.OpenActiveAsync())!;
+        Assert.Equal(32, index.Bits);
+    }
+
+    [Fact]
+    public async Task A_model_whose_artifact_does_not_match_the_announced_sha256_is_refused_and_nothing_switches()
+    {
+        await using var world = EncoderWorld.OnSingleNode(broker.AmqpUri, redis);
+        await world.PublishModelAsync(new TinyOnnxModel(16, 16, seed: 7), "brain-1");
+        await using var encoder = await EncoderHost.StartAsync(world.Settings());
+        await Eventually.HoldsAsync(async () => await world.Catalog.GetActiveVersionAsync() == "brain-1", Bound, world.DescribeAsync);
+        var released = await world.PublishModelAsync(new TinyOnnxModel(16, 16, seed: 9), "brain-2");
+        await world.PublishAsync([new ModelPublished
+        {
+            ModelVersion = "brain-2", Location = released.Directory, Sha256 = new string('0', 64),
+            Bits = 16, InputSize = 16, PublishedAt = DateTimeOffset.UtcNow,
+        }]);
+
+        var errors = $"{world.Prefix}-encoder-release_error";
+        await Eventually.HoldsAsync(async () => await world.Queues.CountAsync(errors) == 1, Bound, world.DescribeAsync);
+        var dead = (await world.Queues.TakeAllAsync(errors)).Single();
+        Assert.Contains("SHA-256", dead.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Null(await world.Jobs.GetAsync("brain-2"));
+        Assert.Equal("brain-1", await world.Catalog.GetActiveVersionAsync());
+        Assert.Null(await world.Catalog.OpenVersionAsync("brain-2"));
+    }
+
+    private static long ChunksEncoded(EncoderHost host) => host.Services.GetRequiredService<ReencodingCoordinator>().ChunksEncoded;
+
+    /// <summary>What a query service does per request: follow the active pointer, then search by a stored instance's code.</summary>
+    private static async Task<QueryLog> QueryContinuouslyAsync(IIndexCatalog catalog, string[] probes, CancellationToken stop)
+    {
+        var log = new QueryLog();
+        var random = new Random(1);
+        while (!stop.IsCancellationRequested)
+        {
+            var probe = probes[random.Next(probes.Length)];
+            string? active = null;
+            try
+            {
+                active = await catalog.GetActiveVersionAsync(CancellationToken.None);
+                var index = active is null ? null : await catalog.OpenVersionAsync(active, CancellationToken.None);
+                var code = index is null ? null : await index.GetCodeAsync(probe, CancellationToken.None);
+                var neighbours = code is null ? [] : await index!.SearchNearestAsync(code, 3, CancellationToken.None);
+                if (neighbours.Count == 0 || neighbours[0].Distance != 0)
+                {
+                    log.Failures.Add($"{active}: {probe} {(index is null ? "no version" : code is null ? "no code" : "no match")}");
+                }
+            }
+            catch (Exception exception)
+            {
+                log.Failures.Add($"{active}: {exception.GetType().Name} {exception.Message}");
+            }
+
+            log.Count++;
+            if (active is not null && (log.ActiveVersions.Count == 0 || log.ActiveVersions[^1] != active))
+            {
+                log.ActiveVersions.Add(active);
+            }
+        }
+
+        return log;
+    }
+
+    private sealed class QueryLog
+    {
+        public int Count { get; set; }
+
+        public List<string> Failures { get; } = [];
+
+        public List<string> ActiveVersions { get; } = [];
+    }
+}
