@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Mth.Testing.Services;
+
+/// <summary>
+/// One MTH service run as a real process from its build output (<c>dotnet artifacts/bin/Mth.X/release/Mth.X.dll</c>),
+/// configured by environment variables only, as a deployment runs it. Everything it prints goes to a log file, whose
+/// tail failure messages carry. Stopped by its own process handle.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    private ServiceProcess(string project, Process process, StreamWriter log, string logPath)
+    {
+        Project = project;
+        _process = process;
+        _log = log;
+        LogPath = logPath;
+    }
+
+    public string Project { get; }
+
+    public string LogPath { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// The service's dll in the build output beside the caller's (artifacts/bin/&lt;project&gt;/release/), which a
+    /// ProjectReference to the service builds.
+    /// </summary>
+    public static string Locate(string project)
+    {
+        var bin = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", ".."));
+        foreach (var configuration in new[] { "release", "release_linux-x64", "debug" })
+        {
+            var dll = Path.Combine(bin, project, configuration, project + ".dll");
+            if (File.Exists(dll))
+            {
+                return dll;
+            }
+        }
+
+        throw new FileNotFoundException($"{project}.dll is not built under {bin} (dotnet build src/{project} -c Release).");
+    }
+
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = logDirectory,
+        };
+        start.ArgumentList.Add(Locate(project));
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        Directory.CreateDirectory(logDirectory);
+        var logPath = Path.Combine(logDirectory, project + ".log");
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{project} did not start.");
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServiceProcess(project, process, log, logPath);
+    }
+
+    /// <summary>Waits until GET <paramref name="url"/> answers 200 (the service's readiness), failing early, with the log, when the process exits.</summary>
+    public async Task WaitReadyAsync(string url, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Project} exited with {_process.ExitCode} at start:\n{LogTail()}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(url), cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A probe timed out: the service is still starting.
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Project} was not ready at {url} within {timeout.TotalSeconds:F0} s:\n{LogTail()}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines the service printed, headed by its name.</summary>
+    public string LogTail(int lines = 60)
+    {
+        string[] all;
+        lock (_log)
+        {
+            _log.Flush();
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return $"--- {Project} ({(_process.HasExited ? $"exited with {_process.ExitCode}" : "running")}), last {Math.Min(lines, all.Length)} of {all.Length} log lines ---\n"
+            + string.Join('\n', all.TakeLast(lines));
+    }
+
+    /// <summary>Every line the service printed so far.</summary>
+    public IReadOnlyList<string> LogLines()
+    {
+        lock (_log)
+        {
+            _log.Flush();
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+        lock (_log)
+        {
+            _log.Dispose();
+        }
+    }
+}
