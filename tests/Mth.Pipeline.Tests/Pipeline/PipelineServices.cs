@@ -32,6 +32,16 @@ public sealed class PipelineServices : IAsyncDisposable
     /// <summary>The committed default model (brain MRI, 48 bits, S = 64).</summary>
     public const string DefaultModelFolder = "models/mth-brain-48b-s64";
 
+    /// <summary>
+    /// What Ingest is configured to accept: every image storage class, and (not by default) structured reports and a
+    /// 12-lead ECG, which the encoder must skip with a reason.
+    /// </summary>
+    public static readonly IReadOnlyList<string> StorageSopClasses =
+    [
+        .. Mth.Dicom.Network.StorageSopClasses.Images,
+        Testing.Dicom.SyntheticInstance.BasicTextSR, "1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.5.1.4.1.1.88.33", "1.2.840.10008.5.1.4.1.1.9.1.1",
+    ];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _work;
     private readonly List<ServiceProcess> _processes = [];
@@ -137,9 +147,7 @@ public sealed class PipelineServices : IAsyncDisposable
             ["Query__ExecutionProvider"] = "Cpu",
             ["Query__ActiveVersionPollInterval"] = "00:00:00.200",
         });
-        // Structured reports are accepted too (not by default): the encoder must skip them with a reason.
-        var storage = Mth.Dicom.Network.StorageSopClasses.Images.Append(Testing.Dicom.SyntheticInstance.BasicTextSR)
-            .Append("1.2.840.10008.5.1.4.1.1.88.22").Append("1.2.840.10008.5.1.4.1.1.88.33").Append("1.2.840.10008.5.1.4.1.1.9.1.1");
+        var storage = StorageSopClasses;
         var ingest = Start("Mth.Ingest", common, ingestHttp, new Dictionary<string, string>
         {
             ["Ingest__Port"] = DicomPort.ToString(CultureInfo.InvariantCulture),
@@ -166,8 +174,9 @@ public sealed class PipelineServices : IAsyncDisposable
     }
 
     /// <summary>dcmtk storescu sends the files on one association (TCP_NODELAY=1, set by <see cref="DcmtkProcess"/>).</summary>
-    public Task<DcmtkResult> StoreAsync(IEnumerable<string> files, CancellationToken cancellationToken = default) =>
-        DcmtkProcess.RunAsync("storescu", ["-aet", "E2E_SCU", "-aec", AeTitle, "127.0.0.1", DicomPort.ToString(CultureInfo.InvariantCulture), .. files],
+    /// <param name="arguments">Options, then the files.</param>
+    public Task<DcmtkResult> StoreAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
+        DcmtkProcess.RunAsync("storescu", ["-aet", "E2E_SCU", "-aec", AeTitle, "127.0.0.1", DicomPort.ToString(CultureInfo.InvariantCulture), .. arguments],
             TimeSpan.FromMinutes(2), cancellationToken);
 
     /// <summary>
@@ -249,6 +258,9 @@ public sealed class PipelineServices : IAsyncDisposable
         });
         return published.Package;
     }
+
+    /// <summary>The services whose process has ended (none, while the pipeline runs).</summary>
+    public IReadOnlyList<string> Exited => [.. _processes.Where(p => p.HasExited).Select(p => p.Project)];
 
     /// <summary>The last lines of every service's log, for failure messages.</summary>
     public string LogTails(int lines = 40) => string.Join("\n", _processes.Select(p => p.LogTail(lines)));
