@@ -51,10 +51,16 @@ public abstract class EndToEndRun : IAsyncLifetime
         var dicom = Path.Combine(_work.Path, "push");
         Pushed = [.. await BrainMriFixtures.WrapAsDicomAsync(dicom), .. OtherKinds.Write(dicom)];
         Services = await PipelineServices.StartAsync(_work.Path, _broker.AmqpUri, redis, configuration);
-        Reference = await ReferenceRanking.EncodeAsync(Services.Model, Pushed);
-
-        Push = await Services.StoreAsync(Pushed.Select(p => p.Path));
-        (TimeToSearchable, NotSearchable) = await Services.WaitSearchableAsync(Pushed.Where(p => p.HasImage).Select(p => p.SopInstanceUid), GiveUp);
+        try
+        {
+            Reference = await ReferenceRanking.EncodeAsync(Services.Model, Pushed);
+            Push = await Services.StoreAsync(Pushed.Select(p => p.Path));
+            (TimeToSearchable, NotSearchable) = await Services.WaitSearchableAsync(Pushed.Where(p => p.HasImage).Select(p => p.SopInstanceUid), GiveUp);
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException($"The push through the pipeline on {Topology} failed: {exception.Message}\n{Services.LogTails()}", exception);
+        }
     }
 
     public async Task DisposeAsync()

@@ -260,13 +260,13 @@ public sealed class PipelineServices : IAsyncDisposable
     }
 
     /// <summary>The services whose process has ended (none, while the pipeline runs).</summary>
-    public IReadOnlyList<string> Exited => [.. _processes.Where(p => p.HasExited).Select(p => p.Project)];
+    public IReadOnlyList<string> Exited => [.. _processes.Where(p => p.HasExited).Select(p => p.Name)];
 
     /// <summary>The last lines of every service's log, for failure messages.</summary>
     public string LogTails(int lines = 40) => string.Join("\n", _processes.Select(p => p.LogTail(lines)));
 
     /// <summary>Every log line of one service (Mth.Ingest, Mth.Encoder, Mth.Query).</summary>
-    public IReadOnlyList<string> LogLines(string project) => _processes.Single(p => p.Project == project).LogLines();
+    public IReadOnlyList<string> LogLines(string project) => _processes.Single(p => p.Name == project).LogLines();
 
     public async ValueTask DisposeAsync()
     {

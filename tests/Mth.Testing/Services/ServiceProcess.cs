@@ -13,19 +13,32 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
 
-    private ServiceProcess(string project, Process process, StreamWriter log, string logPath)
+    private ServiceProcess(string name, Process process, StreamWriter log, string logPath)
     {
-        Project = project;
+        Name = name;
         _process = process;
         _log = log;
         LogPath = logPath;
     }
 
-    public string Project { get; }
+    /// <summary>The project run (Mth.Ingest, Mth.Encoder, Mth.Query).</summary>
+    public string Name { get; }
 
     public string LogPath { get; }
 
+    public int ProcessId => _process.Id;
+
     public bool HasExited => _process.HasExited;
+
+    /// <summary>CPU time the process has used so far (user and kernel, all threads).</summary>
+    public TimeSpan TotalProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
 
     /// <summary>
     /// The service's dll in the build output beside the caller's (artifacts/bin/&lt;project&gt;/release/), which a
@@ -82,7 +95,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Project} exited with {_process.ExitCode} at start:\n{LogTail()}");
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} at start:\n{LogTail()}");
             }
 
             try
@@ -104,7 +117,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"{Project} was not ready at {url} within {timeout.TotalSeconds:F0} s:\n{LogTail()}");
+                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:F0} s:\n{LogTail()}");
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
@@ -123,7 +136,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
 
-        return $"--- {Project} ({(_process.HasExited ? $"exited with {_process.ExitCode}" : "running")}), last {Math.Min(lines, all.Length)} of {all.Length} log lines ---\n"
+        return $"--- {Name} ({(_process.HasExited ? $"exited with {_process.ExitCode}" : "running")}), last {Math.Min(lines, all.Length)} of {all.Length} log lines ---\n"
             + string.Join('\n', all.TakeLast(lines));
     }
 
@@ -152,12 +165,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills the process at once (SIGKILL): nothing it leaves behind is reused.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
 
         await _process.WaitForExitAsync().ConfigureAwait(false);
         _process.Dispose();
