@@ -10,6 +10,7 @@ using Mth.Encoding.Manifest;
 using Mth.Index.Redis;
 using Mth.Index.Redis.Replication;
 using Mth.Testing.Models;
+using Mth.Testing.Services;
 using StackExchange.Redis;
 
 namespace Mth.Bench.Pipeline;

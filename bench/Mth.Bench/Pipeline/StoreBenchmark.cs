@@ -7,6 +7,7 @@ using Mth.Dicom.Network.Dimse;
 using Mth.Encoding.Manifest;
 using Mth.Testing.Dicom;
 using Mth.Testing.Models;
+using Mth.Testing.Services;
 using StackExchange.Redis;
 
 namespace Mth.Bench.Pipeline;
