@@ -30,22 +30,57 @@ public sealed record OptionKey(string Key, Type Type, object? DefaultValue)
 /// </summary>
 public static class OptionKeys
 {
-    public static IReadOnlyList<Assembly> ServiceAssemblies { get; } =
-    [
-        typeof(Mth.Hosting.ServiceDefaults).Assembly,
-        typeof(Mth.Ingest.IngestOptions).Assembly,
-        typeof(Mth.Encoder.Options.EncoderOptions).Assembly,
-        typeof(Mth.Query.QueryOptions).Assembly,
-    ];
+    /// <summary>
+    /// The services' assemblies: every Mth.* assembly next to the tests other than test code. The project
+    /// references each service (a new service is covered by adding its ProjectReference); the typeof anchors
+    /// make sure the four known ones are there.
+    /// </summary>
+    public static IReadOnlyList<Assembly> ServiceAssemblies { get; } = FindServiceAssemblies();
+
+    private static IReadOnlyList<Assembly> FindServiceAssemblies()
+    {
+        var assemblies = new Dictionary<string, Assembly>(StringComparer.Ordinal);
+        foreach (var anchor in new[]
+                 {
+                     typeof(Mth.Hosting.ServiceDefaults), typeof(Mth.Ingest.IngestOptions),
+                     typeof(Mth.Encoder.Options.EncoderOptions), typeof(Mth.Query.QueryOptions),
+                 })
+        {
+            assemblies[anchor.Assembly.GetName().Name!] = anchor.Assembly;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "Mth.*.dll"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (!name.EndsWith(".Tests", StringComparison.Ordinal) && name != "Mth.Testing" && !assemblies.ContainsKey(name))
+            {
+                assemblies[name] = Assembly.LoadFrom(path);
+            }
+        }
+
+        return assemblies.Values.ToList();
+    }
 
     public static IReadOnlyList<Type> OptionsTypes() =>
         ServiceAssemblies
-            .SelectMany(assembly => assembly.GetTypes())
+            .SelectMany(LoadableTypes)
             .Where(type => type is { IsClass: true, IsAbstract: false }
                 && type.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true, FieldType: var fieldType }
                 && fieldType == typeof(string)
                 && type.GetConstructor(Type.EmptyTypes) is not null)
             .ToList();
+
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException exception)
+        {
+            return exception.Types.OfType<Type>();
+        }
+    }
 
     public static IReadOnlyList<OptionKey> All()
     {
