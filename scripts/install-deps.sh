@@ -8,6 +8,9 @@ have redis-server || need+=(redis-server)
 have rabbitmq-server || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 have storescu || need+=(dcmtk)
 have python3 || need+=(python3)
+# A Compose client for scripts/check-deployment.sh (`config` needs no engine): Debian 12 has no compose v2
+# plugin, its docker-compose (1.29) validates the same files.
+docker compose version >/dev/null 2>&1 || have docker-compose || need+=(docker-compose)
 if [ "${MTH_BENCH_DEPS:-0}" = 1 ]; then
   python3 -c 'import faiss, numpy' 2>/dev/null || need+=(python3-faiss python3-numpy)
 fi
