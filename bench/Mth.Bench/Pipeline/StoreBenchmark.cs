@@ -7,6 +7,7 @@ using Mth.Bench.Measurement;
 using Mth.Dicom.Network.Dimse;
 using Mth.Encoding.Manifest;
 using Mth.Testing.Dicom;
+using Mth.Testing.DicomNetwork;
 using Mth.Testing.Models;
 using StackExchange.Redis;
 
@@ -35,7 +36,9 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
             var model = await PublishModelAsync(registry, cancellationToken).ConfigureAwait(false);
             var template = options.Template ?? new SyntheticInstance { Rows = 256, Columns = 256, Seed = 1 }.WriteTo(Path.Combine(work, "template.dcm"));
             var sender = new SteadyRateSender(template);
-            var (dicomPort, ingestHttp, encoderHttp, queryHttp) = (options.BasePort, options.BasePort + 1, options.BasePort + 2, options.BasePort + 3);
+            var (dicomPort, ingestHttp, encoderHttp, queryHttp) = options.BasePort > 0
+                ? (options.BasePort, options.BasePort + 1, options.BasePort + 2, options.BasePort + 3)
+                : (FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next());
             var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             var common = new Dictionary<string, string>
             {
