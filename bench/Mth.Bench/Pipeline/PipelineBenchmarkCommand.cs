@@ -31,7 +31,7 @@ internal static class PipelineBenchmarkCommand
         var template = new Option<string?>("--template") { Description = "A DICOM file copied for every instance; default: a generated 256x256 MR image." };
         var poll = new Option<int>("--poll-ms") { Description = "How often each instance not yet searchable is asked for, in ms.", DefaultValueFactory = _ => (int)defaults.PollInterval.TotalMilliseconds };
         var search = new Option<string>("--search") { Description = "Query:Search of the query service (Redis or Replica).", DefaultValueFactory = _ => defaults.Search };
-        var port = new Option<int>("--base-port") { Description = "DICOM port of Ingest; the next three are the HTTP ports of Ingest, Encoder and Query.", DefaultValueFactory = _ => defaults.BasePort };
+        var port = new Option<int>("--base-port") { Description = "DICOM port of Ingest; the next three are the HTTP ports of Ingest, Encoder and Query. Default: free ports picked at start.", DefaultValueFactory = _ => defaults.BasePort };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout (progress stays on stderr)." };
         var command = new Command("store", "C-STORE to searchable, p50 and p95, at a steady rate through Ingest, Encoder and Query running as processes.")
         {
@@ -53,9 +53,9 @@ internal static class PipelineBenchmarkCommand
                 BasePort = parse.GetValue(port),
                 Json = parse.GetValue(json),
             };
-            if (options.Rate <= 0 || options.Duration <= TimeSpan.Zero || options.Warmup < 0 || options.PollInterval <= TimeSpan.Zero)
+            if (options.Rate <= 0 || options.Duration <= TimeSpan.Zero || options.Warmup < 0 || options.PollInterval <= TimeSpan.Zero || options.BasePort is < 0 or > 65532)
             {
-                await Console.Error.WriteLineAsync("bench pipeline store: --rate, --duration and --poll-ms must be positive, --warmup not negative.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("bench pipeline store: --rate, --duration and --poll-ms must be positive, --warmup not negative, --base-port 0 (free ports) or a port up to 65532.").ConfigureAwait(false);
                 return 2;
             }
 
@@ -81,7 +81,7 @@ internal static class PipelineBenchmarkCommand
         var prefix = new Option<string>("--prefix") { Description = "Key prefix of the benchmark data.", DefaultValueFactory = _ => defaults.Prefix };
         var keep = new Option<bool>("--keep") { Description = "Keep the loaded data in Redis (a rerun with the same options skips the load)." };
         var modes = new Option<string>("--modes") { Description = "Query:Search modes timed over HTTP, comma-separated (Redis, Replica); empty: none.", DefaultValueFactory = _ => string.Join(',', defaults.Modes) };
-        var port = new Option<int>("--port") { Description = "Port for the query service the benchmark starts.", DefaultValueFactory = _ => defaults.Port };
+        var port = new Option<int>("--port") { Description = "Port for the query service the benchmark starts. Default: a free port picked at start.", DefaultValueFactory = _ => defaults.Port };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout (progress stays on stderr)." };
 
         var command = new Command("query", "Query p50/p99 with concurrent clients over N indexed codes: HTTP against the query service, and the index searched in process.")
@@ -107,9 +107,9 @@ internal static class PipelineBenchmarkCommand
                 Port = parse.GetValue(port),
                 Json = parse.GetValue(json),
             };
-            if (options.N < 2 || options.Clients < 1 || options.Queries < 1 || options.K < 1 || options.Warmup < 0)
+            if (options.N < 2 || options.Clients < 1 || options.Queries < 1 || options.K < 1 || options.Warmup < 0 || options.Port is < 0 or > 65535)
             {
-                await Console.Error.WriteLineAsync("bench pipeline query: --n must be at least 2, --clients, --queries and --k at least 1.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("bench pipeline query: --n must be at least 2, --clients, --queries and --k at least 1, --port 0 (a free port) or a port.").ConfigureAwait(false);
                 return 2;
             }
 

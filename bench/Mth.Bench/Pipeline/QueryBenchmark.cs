@@ -9,6 +9,7 @@ using Mth.Core.Instances;
 using Mth.Encoding.Manifest;
 using Mth.Index.Redis;
 using Mth.Index.Redis.Replication;
+using Mth.Testing.DicomNetwork;
 using Mth.Testing.Models;
 using Mth.Testing.Services;
 using StackExchange.Redis;
@@ -108,7 +109,7 @@ internal sealed class QueryBenchmark(QueryBenchmarkOptions options)
     private async Task<QueryMethodReport> TimeHttpAsync(string mode, string registry, string work, string[] ids, Neighbor[][] expected, CancellationToken cancellationToken)
     {
         var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var baseAddress = $"http://127.0.0.1:{options.Port}";
+        var baseAddress = $"http://127.0.0.1:{(options.Port > 0 ? options.Port : FreeTcpPort.Next())}";
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = baseAddress,

@@ -31,8 +31,8 @@ internal sealed record QueryBenchmarkOptions
     /// <summary>Query service search modes timed over HTTP (Query:Search).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ["Redis", "Replica"];
 
-    /// <summary>Port of the query service the benchmark starts.</summary>
-    public int Port { get; init; } = 11450;
+    /// <summary>Port of the query service the benchmark starts; 0: a free loopback port picked at start.</summary>
+    public int Port { get; init; }
 
     public bool Json { get; init; }
 }

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Mth.Bench.Ingest;
 using Mth.Bench.Measurement;
 using Mth.Dicom.Network.Dimse;
 using Mth.Encoding.Manifest;
 using Mth.Testing.Dicom;
+using Mth.Testing.DicomNetwork;
 using Mth.Testing.Models;
 using Mth.Testing.Services;
 using StackExchange.Redis;
@@ -35,7 +37,9 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
             var model = await PublishModelAsync(registry, cancellationToken).ConfigureAwait(false);
             var template = options.Template ?? new SyntheticInstance { Rows = 256, Columns = 256, Seed = 1 }.WriteTo(Path.Combine(work, "template.dcm"));
             var sender = new SteadyRateSender(template);
-            var (dicomPort, ingestHttp, encoderHttp, queryHttp) = (options.BasePort, options.BasePort + 1, options.BasePort + 2, options.BasePort + 3);
+            var (dicomPort, ingestHttp, encoderHttp, queryHttp) = options.BasePort > 0
+                ? (options.BasePort, options.BasePort + 1, options.BasePort + 2, options.BasePort + 3)
+                : (FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next());
             var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             var common = new Dictionary<string, string>
             {
@@ -80,14 +84,16 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
             client.DefaultRequestHeaders.Add("X-Api-Key", key);
 
             Console.Error.WriteLine($"warm-up: {options.Warmup} instances…");
-            var warmup = await SendAndWatchAsync(sender, dicomPort, client, options.Warmup, cancellationToken).ConfigureAwait(false);
+            var check = new AnswerCheck(model);
+            var warmup = await SendAndWatchAsync(sender, dicomPort, client, options.Warmup, check, cancellationToken).ConfigureAwait(false);
             notes.Add($"warm-up: {warmup.Count(r => r.SearchableMs is not null)} of {options.Warmup} instances searchable, not counted");
+            check.RequireNeighbour = true;
 
             var count = Math.Max(1, (int)Math.Round(options.Rate * options.Duration.TotalSeconds));
             Console.Error.WriteLine($"sending {count} instances at {options.Rate} per second…");
             var load = Machine.LoadAverage();
             var clock = Stopwatch.StartNew();
-            var results = await SendAndWatchAsync(sender, dicomPort, client, count, cancellationToken).ConfigureAwait(false);
+            var results = await SendAndWatchAsync(sender, dicomPort, client, count, check, cancellationToken).ConfigureAwait(false);
             var sendSeconds = results.Count == 0 ? 0 : results.Max(r => r.Sent.AcknowledgedAt.TotalSeconds);
             notes.Add($"{load.TrimStart(',', ' ')} at the start, {Machine.LoadAverage().TrimStart(',', ' ')} at the end; {clock.Elapsed.TotalSeconds:F0} s in all");
             foreach (var service in new[] { encoder, ingest, query }.Where(s => s.HasExited))
@@ -109,7 +115,8 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
             return new StoreBenchmarkReport(options.Rate, options.Duration.TotalSeconds, results.Count,
                 results.Count(r => r.Sent.Status == DimseStatus.Success), searchable.Count, results.Count / Math.Max(sendSeconds, 1e-9),
                 searchable.Percentile(50), searchable.Percentile(95), searchable.Percentile(99), searchable.Percentile(100),
-                rtt.Percentile(50), rtt.Percentile(95), options.PollInterval.TotalMilliseconds, model, options.Search, Machine.Describe(), notes);
+                rtt.Percentile(50), rtt.Percentile(95), options.PollInterval.TotalMilliseconds, check.Checked, check.Wrong, check.FirstProblem,
+                model, options.Search, Machine.Describe(), notes);
         }
         finally
         {
@@ -129,7 +136,7 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
     /// Sends <paramref name="count"/> instances at the rate while asking the query service, every poll interval, for
     /// each stored instance not yet found; an instance's figure is from its C-STORE response to the first 200.
     /// </summary>
-    private async Task<List<(SentInstance Sent, double? SearchableMs)>> SendAndWatchAsync(SteadyRateSender sender, int port, HttpClient client, int count, CancellationToken cancellationToken)
+    private async Task<List<(SentInstance Sent, double? SearchableMs)>> SendAndWatchAsync(SteadyRateSender sender, int port, HttpClient client, int count, AnswerCheck check, CancellationToken cancellationToken)
     {
         var stored = new ConcurrentQueue<(SentInstance Sent, long AcknowledgedTimestamp)>();
         var all = new ConcurrentQueue<SentInstance>();
@@ -142,7 +149,7 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
                 stored.Enqueue((instance, Stopwatch.GetTimestamp()));
             }
         });
-        var reporter = new Progress("C-STORE", count);
+        var reporter = new Progress("searchable", count);
         var sending = sender.SendAsync("127.0.0.1", port, AeTitle, count, options.Rate, progress, cancellationToken);
         var watching = new List<(SentInstance Sent, long AcknowledgedTimestamp)>();
         long? sendingEnded = null;
@@ -163,7 +170,7 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
                 }
             }
 
-            var checks = await Task.WhenAll(watching.Select(w => IsSearchableAsync(client, w.Sent.SopInstanceUid, cancellationToken))).ConfigureAwait(false);
+            var checks = await Task.WhenAll(watching.Select(w => IsSearchableAsync(client, w.Sent.SopInstanceUid, check, cancellationToken))).ConfigureAwait(false);
             for (var i = watching.Count - 1; i >= 0; i--)
             {
                 if (checks[i] is { } at)
@@ -173,25 +180,33 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
                 }
             }
 
-            reporter.Report(all.Count);
+            reporter.Report(found.Count, $"{all.Count:N0} C-STOREs answered, {watching.Count:N0} waiting");
             await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
         }
 
-        reporter.Report(count);
+        reporter.Report(found.Count, $"{all.Count:N0} C-STOREs answered, {watching.Count:N0} never searchable", final: true);
         return all.Select(s => (s, found.TryGetValue(s.SopInstanceUid, out var ms) ? ms : (double?)null)).ToList();
     }
 
-    /// <summary>The moment the query service answered 200 for the instance, or null while it answers 404 (or 503 before its first load).</summary>
-    private static async Task<long?> IsSearchableAsync(HttpClient client, string sop, CancellationToken cancellationToken)
+    /// <summary>
+    /// The moment the query service answered 200 for the instance, or null while it answers 404 (or 503 before its
+    /// first load). A 200 is checked: every instance is a copy of the same pixels, so the answer must name the run's
+    /// model, carry the same code as every other answer, and find another copy at distance 0.
+    /// </summary>
+    private async Task<long?> IsSearchableAsync(HttpClient client, string sop, AnswerCheck check, CancellationToken cancellationToken)
     {
         using var response = await client.GetAsync($"/v1/instances/{sop}/similar?k=1", cancellationToken).ConfigureAwait(false);
         var at = Stopwatch.GetTimestamp();
-        return response.StatusCode switch
+        switch (response.StatusCode)
         {
-            HttpStatusCode.OK => at,
-            HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable => null,
-            _ => throw new HttpRequestException($"The query service answered {(int)response.StatusCode} for {sop}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}"),
-        };
+            case HttpStatusCode.OK:
+                check.Verify(sop, await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+                return at;
+            case HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable:
+                return null;
+            default:
+                throw new HttpRequestException($"The query service answered {(int)response.StatusCode} for {sop}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        }
     }
 
     /// <summary>Publishes the model to run (the given release, or a tiny generated one) and returns its version.</summary>
@@ -232,6 +247,59 @@ internal sealed class StoreBenchmark(StoreBenchmarkOptions options)
 
     private static Dictionary<string, string> With(Dictionary<string, string> common, Dictionary<string, string> own) =>
         common.Concat(own).ToDictionary(p => p.Key, p => p.Value);
+
+    /// <summary>What every "searchable" answer of one run must agree on (see <see cref="IsSearchableAsync"/>); counts the answers that do not.</summary>
+    private sealed class AnswerCheck(string modelVersion)
+    {
+        private readonly Lock _gate = new();
+        private string? _code;
+        private int _wrong;
+
+        public int Checked { get; private set; }
+
+        /// <summary>False during the warm-up: the first instance has no other copy to find yet.</summary>
+        public bool RequireNeighbour { get; set; }
+
+        public int Wrong => _wrong;
+
+        public string? FirstProblem { get; private set; }
+
+        public void Verify(string sop, byte[] body)
+        {
+            string? problem;
+            string? code = null;
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                var root = document.RootElement;
+                code = root.GetProperty("query").GetProperty("code").GetString();
+                var results = root.GetProperty("results");
+                problem = root.GetProperty("modelVersion").GetString() != modelVersion ? $"model {root.GetProperty("modelVersion").GetString()}, not {modelVersion}"
+                    : root.GetProperty("query").GetProperty("sopInstanceUid").GetString() != sop ? "the answer names another query instance"
+                    : results.GetArrayLength() == 0 && !RequireNeighbour ? null
+                    : results.GetArrayLength() != 1 ? $"{results.GetArrayLength()} results for k=1"
+                    : results[0].GetProperty("distance").GetInt32() != 0 ? $"nearest other copy at distance {results[0].GetProperty("distance").GetInt32()}, not 0"
+                    : results[0].GetProperty("sopInstanceUid").GetString() == sop ? "the instance itself among its results"
+                    : null;
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                problem = $"unreadable answer: {e.Message}";
+            }
+
+            lock (_gate)
+            {
+                Checked++;
+                _code ??= code;
+                problem ??= code != _code ? $"code {code}, other copies {_code}" : null;
+                if (problem is not null)
+                {
+                    _wrong++;
+                    FirstProblem ??= $"{sop}: {problem}";
+                }
+            }
+        }
+    }
 
     /// <summary>Reports on the sender's own thread, at the moment of each C-STORE response (Progress&lt;T&gt; would post it later).</summary>
     private sealed class InlineProgress(Action<SentInstance> report) : IProgress<SentInstance>

@@ -29,8 +29,8 @@ internal sealed record StoreBenchmarkOptions
     /// <summary>Query:Search of the query service.</summary>
     public string Search { get; init; } = "Replica";
 
-    /// <summary>First of four ports: DICOM (Ingest), then the HTTP ports of Ingest, Encoder and Query.</summary>
-    public int BasePort { get; init; } = 11460;
+    /// <summary>First of four ports: DICOM (Ingest), then the HTTP ports of Ingest, Encoder and Query; 0: four free loopback ports picked at start.</summary>
+    public int BasePort { get; init; }
 
     public bool Json { get; init; }
 }

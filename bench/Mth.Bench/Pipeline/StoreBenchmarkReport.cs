@@ -20,6 +20,9 @@ internal sealed record StoreBenchmarkReport(
     double StoreRttP50Ms,
     double StoreRttP95Ms,
     double PollIntervalMs,
+    int AnswersChecked,
+    int AnswersWrong,
+    string? FirstWrongAnswer,
     string Model,
     string Search,
     string Machine,
@@ -31,7 +34,7 @@ internal sealed record StoreBenchmarkReport(
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public bool Passed => Sent > 0 && Stored == Sent && Searchable == Stored;
+    public bool Passed => Sent > 0 && Stored == Sent && Searchable == Stored && AnswersWrong == 0;
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
@@ -43,6 +46,7 @@ internal sealed record StoreBenchmarkReport(
         text.AppendLine(inv, $"machine: {Machine}");
         text.AppendLine(inv, $"sent {Sent}, stored (C-STORE success) {Stored}, searchable {Searchable}; achieved {SentPerSecond:F2} instances/s");
         text.AppendLine(inv, $"C-STORE response -> searchable: p50 {SearchableP50Ms:F0} ms, p95 {SearchableP95Ms:F0} ms, p99 {SearchableP99Ms:F0} ms, max {SearchableMaxMs:F0} ms (polled every {PollIntervalMs:F0} ms)");
+        text.AppendLine(inv, $"answers checked (model, code, a copy at distance 0): {AnswersChecked}, wrong {AnswersWrong}{(FirstWrongAnswer is null ? "" : "; first: " + FirstWrongAnswer)}");
         text.AppendLine(inv, $"C-STORE round trip (reference, same run): p50 {StoreRttP50Ms:F1} ms, p95 {StoreRttP95Ms:F1} ms");
         foreach (var note in Notes)
         {

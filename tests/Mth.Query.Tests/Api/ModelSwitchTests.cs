@@ -60,8 +60,19 @@ public sealed class ModelSwitchTests(RedisServerFixture single, RedisClusterFixt
         await index.UpsertManyAsync(corpora["m2"].Instances.Select(i => new IndexEntry(i.Sop, i.Code)).ToList());
         Assert.True(await scenario.Catalog.TrySetActiveVersionAsync("m1", "m2"));
         await scenario.Host.WaitForVersionAsync("m2");
-        // The pipeline drops the old version after a grace period; queries must not notice.
-        await Task.Delay(300);
+        // The pipeline drops the old version after a grace period (Encoder:DropGraceSeconds) meant to outlast every
+        // query begun on it; queries must not notice. Redis mode reads the old version in Redis until its last query
+        // ends, so here the drop waits for that (under load a study query can take seconds); the replica holds its
+        // own copy, so in Replica mode the drop comes while queries on the old version may still run.
+        if (mode == "Redis")
+        {
+            await WaitUntilAsync(() => old.IsReleased, TimeSpan.FromSeconds(30));
+        }
+        else
+        {
+            await Task.Delay(300);
+        }
+
         await scenario.Catalog.DropVersionAsync("m1");
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (seen.Count(s => s.Version == "m2") < 40 && DateTime.UtcNow < deadline)
