@@ -122,7 +122,7 @@ stop)
   fi
   stop_pidfile "$state/redis/redis.pid"
   for d in "$state"/cluster-*/; do
-    [ -d "$d" ] && stop_pidfile "$d/redis.pid"
+    if [ -d "$d" ]; then stop_pidfile "$d/redis.pid"; fi
   done
   ;;
 *)

@@ -98,17 +98,16 @@ public sealed class RedisHammingIndex : IHammingIndex
         cancellationToken.ThrowIfCancellationRequested();
         var keys = Shards[shard];
         var m = Layout.Count;
-        var scriptKeys = new RedisKey[3 + entries.Count * m];
-        var args = new RedisValue[1 + 2 * entries.Count];
-        scriptKeys[0] = keys.Meta;
-        scriptKeys[1] = keys.Ids;
-        scriptKeys[2] = keys.Ordinals;
+        var scriptKeys = new RedisKey[FixedKeys + entries.Count * m];
+        var args = new RedisValue[2 + 2 * entries.Count];
+        SetFixedKeys(keys, scriptKeys);
         args[0] = m;
+        args[1] = Options.ChangeFeedLength;
         for (var i = 0; i < entries.Count; i++)
         {
-            BucketKeys(keys, entries[i].Code, scriptKeys.AsSpan(3 + i * m, m));
-            args[1 + 2 * i] = entries[i].Id;
-            args[2 + 2 * i] = entries[i].Code.ToBytes();
+            BucketKeys(keys, entries[i].Code, scriptKeys.AsSpan(FixedKeys + i * m, m));
+            args[2 + 2 * i] = entries[i].Id;
+            args[3 + 2 * i] = entries[i].Code.ToBytes();
         }
 
         var result = await EvaluateAsync(RedisScripts.Insert, scriptKeys, args).ConfigureAwait(false);
@@ -136,13 +135,11 @@ public sealed class RedisHammingIndex : IHammingIndex
             }
 
             var old = BinaryCode.FromBytes(((byte[])stored!).AsSpan(4));
-            var scriptKeys = new RedisKey[3 + 2 * m];
-            scriptKeys[0] = keys.Meta;
-            scriptKeys[1] = keys.Ids;
-            scriptKeys[2] = keys.Ordinals;
-            BucketKeys(keys, old, scriptKeys.AsSpan(3, m));
-            BucketKeys(keys, code, scriptKeys.AsSpan(3 + m, m));
-            var result = (int)await EvaluateAsync(RedisScripts.Update, scriptKeys, [m, id, old.ToBytes(), code.ToBytes()]).ConfigureAwait(false);
+            var scriptKeys = new RedisKey[FixedKeys + 2 * m];
+            SetFixedKeys(keys, scriptKeys);
+            BucketKeys(keys, old, scriptKeys.AsSpan(FixedKeys, m));
+            BucketKeys(keys, code, scriptKeys.AsSpan(FixedKeys + m, m));
+            var result = (int)await EvaluateAsync(RedisScripts.Update, scriptKeys, [m, Options.ChangeFeedLength, id, old.ToBytes(), code.ToBytes()]).ConfigureAwait(false);
             if (result is 2 or 0)
             {
                 return Outcome(result);
@@ -167,12 +164,10 @@ public sealed class RedisHammingIndex : IHammingIndex
             }
 
             var old = BinaryCode.FromBytes(((byte[])stored!).AsSpan(4));
-            var scriptKeys = new RedisKey[3 + m];
-            scriptKeys[0] = keys.Meta;
-            scriptKeys[1] = keys.Ids;
-            scriptKeys[2] = keys.Ordinals;
-            BucketKeys(keys, old, scriptKeys.AsSpan(3, m));
-            var result = (int)await EvaluateAsync(RedisScripts.Delete, scriptKeys, [m, id, old.ToBytes()]).ConfigureAwait(false);
+            var scriptKeys = new RedisKey[FixedKeys + m];
+            SetFixedKeys(keys, scriptKeys);
+            BucketKeys(keys, old, scriptKeys.AsSpan(FixedKeys, m));
+            var result = (int)await EvaluateAsync(RedisScripts.Delete, scriptKeys, [m, Options.ChangeFeedLength, id, old.ToBytes()]).ConfigureAwait(false);
             if (result is 1 or 0)
             {
                 return result == 1;
@@ -221,6 +216,17 @@ public sealed class RedisHammingIndex : IHammingIndex
         IndexArguments.CheckCode(query, Bits, nameof(query));
         IndexArguments.CheckRadius(radius, Bits);
         return await RedisMihSearch.RadiusAsync(this, query, radius, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Keys every write script takes before the bucket keys: meta, ids, ords, feed.</summary>
+    private const int FixedKeys = 4;
+
+    private static void SetFixedKeys(ShardKeys keys, RedisKey[] scriptKeys)
+    {
+        scriptKeys[0] = keys.Meta;
+        scriptKeys[1] = keys.Ids;
+        scriptKeys[2] = keys.Ordinals;
+        scriptKeys[3] = keys.Feed;
     }
 
     internal void BucketKeys(ShardKeys keys, BinaryCode code, Span<RedisKey> destination)

@@ -188,7 +188,7 @@ public sealed class RedisIndexCatalog : IIndexCatalog
             await _database.KeyDeleteAsync([.. batch]).ConfigureAwait(false);
         }
 
-        // UNLINK: large hashes are freed by a background thread of Redis.
-        await _database.ExecuteAsync("UNLINK", shard.Ids, shard.Ordinals, shard.Meta).ConfigureAwait(false);
+        // UNLINK: large hashes (and the change feed) are freed by a background thread of Redis.
+        await _database.ExecuteAsync("UNLINK", shard.Ids, shard.Ordinals, shard.Feed, shard.Meta).ConfigureAwait(false);
     }
 }

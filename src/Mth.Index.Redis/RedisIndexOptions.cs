@@ -34,6 +34,12 @@ public sealed record RedisIndexOptions
     /// </summary>
     public int MaxProbesPerShard { get; init; } = 65_536;
 
+    /// <summary>
+    /// Entries each shard's change feed keeps (approximately: Redis trims whole stream nodes). A replica that falls
+    /// further behind than this reloads the version. Every writer should use the same value.
+    /// </summary>
+    public int ChangeFeedLength { get; init; } = 100_000;
+
     /// <summary>Items per batch when a version is dropped (one HSCAN page and one UNLINK per batch).</summary>
     public int DropBatchSize { get; init; } = 1000;
 
@@ -57,7 +63,7 @@ public sealed record RedisIndexOptions
             throw new ArgumentOutOfRangeException(nameof(ShardsPerVersion), ShardsPerVersion, "Shards per version must be from 1 to 1024.");
         }
 
-        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || ProbesPerRound < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1)
+        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || ProbesPerRound < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(UpsertBatchSize), "Batch sizes, concurrency and probe limits must be positive.");
         }

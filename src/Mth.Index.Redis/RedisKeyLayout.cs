@@ -74,12 +74,13 @@ internal sealed class ShardKeys
         Meta = tag + ":meta";
         Ids = tag + ":ids";
         Ordinals = tag + ":ords";
+        Feed = tag + ":feed";
         _tablePrefixes = Enumerable.Range(0, 32).Select(j => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{tag}:t{j}:"))).ToArray();
     }
 
     public string Tag { get; }
 
-    /// <summary>Hash: bits, substrings, shard, shards, state (ready | dropping), next (last ordinal handed out).</summary>
+    /// <summary>Hash: bits, substrings, shard, shards, state (ready | dropping), next (last ordinal handed out), seq (last change feed number).</summary>
     public RedisKey Meta { get; }
 
     /// <summary>Hash: item id → 4-byte big-endian ordinal followed by the code bytes.</summary>
@@ -87,6 +88,12 @@ internal sealed class ShardKeys
 
     /// <summary>Hash: ordinal (decimal) → item id.</summary>
     public RedisKey Ordinals { get; }
+
+    /// <summary>
+    /// Stream: the shard's change feed, one entry per item change (fields s = seq, o = u (upsert) | d (delete),
+    /// i = id, c = code), trimmed to about <see cref="RedisIndexOptions.ChangeFeedLength"/> entries.
+    /// </summary>
+    public RedisKey Feed { get; }
 
     /// <summary>
     /// String: the bucket of substring <paramref name="table"/> with value <paramref name="value"/> (lowercase hex,

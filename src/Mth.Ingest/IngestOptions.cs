@@ -146,7 +146,7 @@ public sealed class OutboxOptions
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often confirmed events are removed (after the study activity is saved).</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Publish InstanceStored as mandatory: an event no queue is bound for (no encoder ever

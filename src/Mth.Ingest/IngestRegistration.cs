@@ -31,6 +31,7 @@ public static class IngestRegistration
 
         services.AddSingleton<IngestPaths>();
         services.AddSingleton(sp => new EventOutbox(sp.GetRequiredService<IngestPaths>().Outbox, sp.GetRequiredService<ILogger<EventOutbox>>()));
+        services.AddSingleton<FlushThreads>();
         services.AddSingleton<DurableDirectories>();
         services.AddSingleton<StudyActivityTracker>();
         services.AddSingleton<IOutboxPublisher, BusOutboxPublisher>();

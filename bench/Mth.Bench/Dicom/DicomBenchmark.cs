@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Mth.Bench.Measurement;
 using Mth.Dicom;
 using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
@@ -22,68 +23,30 @@ namespace Mth.Bench.Dicom;
 public static class DicomBenchmark
 {
     private const string StoreScpAeTitle = "STORESCP";
-    private const string OurAeTitle = "MTH";
+    internal const string OurAeTitle = "MTH";
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(10);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
-    {
-        DicomBenchmarkOptions options;
-        try
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
+        BenchmarkRun.RunAsync("dicom", args, DicomBenchmarkOptions.Parse, o => o.WorkDirectory, _ => "", async (options, work, report) =>
         {
-            options = DicomBenchmarkOptions.Parse(args);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine("mth bench dicom: " + ex.Message);
-            return 2;
-        }
-
-        var work = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "mth-bench-dicom-" + Guid.NewGuid().ToString("N"))).FullName;
-        try
-        {
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; work folder {options.WorkDirectory}");
-            report.AppendLine();
-            Console.Out.WriteLine(report.ToString().TrimEnd());
             await MeasureDurabilityFloorAsync(options, work, report, cancellationToken);
             const string header = "| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |\n| --- | --- | --- | --- | --- | --- | --- |";
             report.AppendLine(header);
             Console.Out.WriteLine(header);
             await MeasureRatesAsync($"{options.SmallInstances} x {options.SmallSize}x{options.SmallSize} CT", options.SmallInstances, options.SmallSize, options, work, report, cancellationToken);
             await MeasureRatesAsync($"{options.LargeInstances} x {options.LargeSize}x{options.LargeSize} CT", options.LargeInstances, options.LargeSize, options, work, report, cancellationToken);
-
             if (!options.SkipMemory)
             {
                 await MeasureMemoryAsync(options, work, report, cancellationToken);
             }
-
-            Console.Out.WriteLine();
-            Console.Out.WriteLine("Markdown summary:");
-            Console.Out.WriteLine(report.ToString());
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+        });
 
     private static async Task MeasureRatesAsync(string name, int count, int size, DicomBenchmarkOptions options, string work,
         StringBuilder report, CancellationToken cancellationToken)
     {
         Console.Error.WriteLine($"Generating {name}…");
         var files = Path.Combine(work, "send-" + size);
-        using var generation = new TemporaryDirectory();
-        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = size, Columns = size }, cancellationToken);
-        var parts = new List<string>();
-        for (var p = 0; p < options.Associations; p++)
-        {
-            var part = Path.Combine(files, "part" + p);
-            var share = (count / options.Associations) + (p < count % options.Associations ? 1 : 0);
-            DicomTestInstances.Clone(template, part, share);
-            parts.Add(part);
-        }
-
+        var parts = await GenerateAsync(files, count, size, options.Associations, cancellationToken);
         var bytes = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         var receivers = new (string Name, Func<string, int, CancellationToken, Task<double>> Run)[]
         {
@@ -123,7 +86,27 @@ public static class DicomBenchmark
         }
     }
 
-    private static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="count"/> CT instances of <paramref name="size"/>² pixels under <paramref name="files"/>, split into one
+    /// folder per association (the parts storescu sends in parallel); returns the parts.
+    /// </summary>
+    internal static async Task<List<string>> GenerateAsync(string files, int count, int size, int associations, CancellationToken cancellationToken)
+    {
+        using var generation = new TemporaryDirectory();
+        var template = await DicomTestInstances.CreateAsync(generation, new TestImageSpec { Rows = size, Columns = size }, cancellationToken);
+        var parts = new List<string>();
+        for (var p = 0; p < associations; p++)
+        {
+            var part = Path.Combine(files, "part" + p);
+            var share = (count / associations) + (p < count % associations ? 1 : 0);
+            DicomTestInstances.Clone(template, part, share);
+            parts.Add(part);
+        }
+
+        return parts;
+    }
+
+    internal static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
     {
         string[] extra = associations > 1 ? ["-pdu", "131072", "--fork"] : ["-pdu", "131072"];
         await using var storescp = await StoreScpPeer.StartAsync(received, StoreScpAeTitle, extra, cancellationToken);
@@ -134,7 +117,7 @@ public static class DicomBenchmark
     }
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
-    private static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
+    internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
         int expected, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(received);
@@ -153,7 +136,7 @@ public static class DicomBenchmark
     }
 
     /// <summary>Runs storescu (one association over every file, or one per part in parallel) and times it.</summary>
-    private static async Task<double> SendAsync(string files, List<string> parts, string calledAeTitle, int port, int associations, CancellationToken cancellationToken)
+    internal static async Task<double> SendAsync(string files, List<string> parts, string calledAeTitle, int port, int associations, CancellationToken cancellationToken)
     {
         var folders = associations == 1 ? [files] : parts.Take(associations).ToList();
         var watch = Stopwatch.StartNew();
@@ -283,7 +266,7 @@ public static class DicomBenchmark
     }
 
     /// <summary>Runs sync(1), which writes back every dirty page of every file system.</summary>
-    private static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
+    internal static async Task FlushPageCacheAsync(CancellationToken cancellationToken)
     {
         using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
             ?? throw new InvalidOperationException("Could not run sync.");
@@ -300,7 +283,7 @@ public static class DicomBenchmark
         }
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;

@@ -103,7 +103,7 @@ internal sealed class IndexBenchmark(IndexBenchmarkOptions options)
         }
 
         return new IndexBenchmarkReport(options.N, options.Bits, options.K, options.Queries, options.Clustered, options.Seed,
-            MachineDescription(), methods, ratios, notes);
+            Machine.Describe(), methods, ratios, notes);
     }
 
     private async Task<(MethodReport Report, Neighbor[][] Results)> MeasureAsync(
@@ -226,29 +226,5 @@ internal sealed class IndexBenchmark(IndexBenchmarkOptions options)
         }
 
         return mismatches;
-    }
-
-    private static string MachineDescription()
-    {
-        var cpu = "unknown CPU";
-        try
-        {
-            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
-        }
-        catch (IOException)
-        {
-        }
-
-        var load = "";
-        try
-        {
-            load = ", load average " + File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-        }
-
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores, {cpu}, {Environment.OSVersion}, .NET {Environment.Version}{load}");
     }
 }

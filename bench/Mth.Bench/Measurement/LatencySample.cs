@@ -9,6 +9,11 @@ internal sealed class LatencySample(int capacity)
 
     public int Count => _milliseconds.Count;
 
+    public void AddMilliseconds(double milliseconds) => _milliseconds.Add(milliseconds);
+
+    /// <summary>Adds every latency of another sample (per-worker samples merged after a concurrent run).</summary>
+    public void AddAll(LatencySample other) => _milliseconds.AddRange(other._milliseconds);
+
     public void Add(long startTimestamp, long endTimestamp) =>
         _milliseconds.Add((endTimestamp - startTimestamp) * 1000.0 / Stopwatch.Frequency);
 

@@ -130,7 +130,15 @@ public sealed class DicomIngestService : IHostedLifecycleService, IAsyncDisposab
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await _studies.AnnounceQuietStudiesAsync(_dispatcher.Enqueue, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await _studies.AnnounceQuietStudiesAsync(_dispatcher.Enqueue, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failing disk must not end the announcements: the study stays open and is tried again.
+                    _logger.LogError(ex, "Announcing quiet studies failed; retrying");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -92,8 +92,28 @@ public sealed class OutboxDispatcher : IDisposable
         _outbox.EndPreparation(sequence);
     }
 
-    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled.</summary>
+    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled; a failure of its own (a disk error while checkpointing) is logged and retried.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DeliverAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "The outbox dispatcher failed; it starts again in a second");
+                await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task DeliverAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         var firstFailure = DateTimeOffset.MinValue;

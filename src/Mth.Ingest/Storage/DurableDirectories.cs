@@ -12,6 +12,12 @@ namespace Mth.Ingest.Storage;
 public sealed class DurableDirectories
 {
     private readonly ConcurrentDictionary<string, Lazy<Task>> _durable = new(StringComparer.Ordinal);
+    private readonly FlushThreads _flushes;
+
+    public DurableDirectories(FlushThreads flushes)
+    {
+        _flushes = flushes;
+    }
 
     /// <summary>Creates <paramref name="directory"/> (and missing parents up to <paramref name="root"/>) and returns once every one of their names is durable.</summary>
     public Task EnsureAsync(string root, string directory)
@@ -61,6 +67,6 @@ public sealed class DurableDirectories
         var parent = Path.GetDirectoryName(directory) ?? throw new ArgumentException("A folder under the root was expected.", nameof(directory));
         await EnsureAsync(root, parent).ConfigureAwait(false);
         Directory.CreateDirectory(directory);
-        await Flushes.RunAsync(() => FileSystemSync.FlushDirectory(parent)).ConfigureAwait(false);
+        await _flushes.RunAsync(() => FileSystemSync.FlushDirectory(parent)).ConfigureAwait(false);
     }
 }

@@ -27,6 +27,7 @@ public sealed class IngestInstanceStore : IDicomStoreHandler
     private readonly OutboxDispatcher _dispatcher;
     private readonly StudyActivityTracker _studies;
     private readonly DurableDirectories _directories;
+    private readonly FlushThreads _flushes;
     private readonly IngestOptions _options;
     private readonly DicomReaderOptions _readerOptions;
     private readonly DicomNetworkLogAdapter _dicomLog;
@@ -36,7 +37,7 @@ public sealed class IngestInstanceStore : IDicomStoreHandler
     private long _outboxFullRefusals;
 
     public IngestInstanceStore(IngestPaths paths, EventOutbox outbox, OutboxDispatcher dispatcher, StudyActivityTracker studies,
-        DurableDirectories directories, IOptions<IngestOptions> options, DicomNetworkLogAdapter dicomLog, TimeProvider time,
+        DurableDirectories directories, FlushThreads flushes, IOptions<IngestOptions> options, DicomNetworkLogAdapter dicomLog, TimeProvider time,
         ILogger<IngestInstanceStore> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +46,7 @@ public sealed class IngestInstanceStore : IDicomStoreHandler
         _dispatcher = dispatcher;
         _studies = studies;
         _directories = directories;
+        _flushes = flushes;
         _options = options.Value;
         _readerOptions = _options.ReaderOptions();
         _dicomLog = dicomLog;
@@ -107,11 +109,11 @@ public sealed class IngestInstanceStore : IDicomStoreHandler
                 {
                     // The instance's bytes, the event and the names both need, in one round: concurrent
                     // flushes share the file system's journal commit instead of paying one each.
-                    var recordFlush = Flushes.RunAsync(record.FlushToDisk);
-                    var folderFlush = Flushes.RunAsync(_outbox.FlushFolder);
-                    var directories = _directories.EnsureAsync(_paths.Root, series);
-                    partial.FlushToDisk();
-                    await Task.WhenAll(recordFlush, folderFlush, directories).ConfigureAwait(false);
+                    await Task.WhenAll(
+                        _flushes.RunAsync(partial.FlushToDisk),
+                        _flushes.RunAsync(record.FlushToDisk),
+                        _flushes.RunAsync(_outbox.FlushFolder),
+                        _directories.EnsureAsync(_paths.Root, series)).ConfigureAwait(false);
                     recordPath = record.Path;
                 }
                 catch
@@ -137,7 +139,7 @@ public sealed class IngestInstanceStore : IDicomStoreHandler
             _studies.Apply(message);
             _dispatcher.Enqueue(sequence);
             handedOver = true;
-            FileSystemSync.FlushDirectory(series);
+            await _flushes.RunAsync(() => FileSystemSync.FlushDirectory(series)).ConfigureAwait(false);
         }
         finally
         {

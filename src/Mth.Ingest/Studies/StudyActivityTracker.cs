@@ -24,6 +24,7 @@ public sealed class StudyActivityTracker : IDisposable
 
     private readonly IngestPaths _paths;
     private readonly EventOutbox _outbox;
+    private readonly FlushThreads _flushes;
     private readonly TimeSpan _quietPeriod;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -32,12 +33,13 @@ public sealed class StudyActivityTracker : IDisposable
     private readonly SemaphoreSlim _saving = new(1, 1);
     private bool _dirty;
 
-    public StudyActivityTracker(IngestPaths paths, EventOutbox outbox, IOptions<IngestOptions> options, TimeProvider time,
+    public StudyActivityTracker(IngestPaths paths, EventOutbox outbox, FlushThreads flushes, IOptions<IngestOptions> options, TimeProvider time,
         ILogger<StudyActivityTracker> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _paths = paths;
         _outbox = outbox;
+        _flushes = flushes;
         _quietPeriod = options.Value.StudyQuietPeriod;
         _time = time;
         _logger = logger;
@@ -66,8 +68,28 @@ public sealed class StudyActivityTracker : IDisposable
             return;
         }
 
-        var saved = JsonSerializer.Deserialize<SavedActivity>(File.ReadAllBytes(_paths.StudyActivity), Json)
-            ?? throw new InvalidDataException($"{_paths.StudyActivity} is empty.");
+        SavedActivity? saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<SavedActivity>(File.ReadAllBytes(_paths.StudyActivity), Json);
+        }
+        catch (JsonException ex)
+        {
+            saved = null;
+            _logger.LogError(ex, "The saved study activity is unreadable");
+        }
+
+        if (saved?.Studies is null)
+        {
+            // It is written atomically, so only an outside hand or a failing disk gets here. Keep it for a
+            // person to look at and go on: studies still in the outbox are rebuilt from it; others open
+            // before the damage are not announced.
+            var aside = _paths.StudyActivity + ".unreadable-" + _time.GetUtcNow().ToString("yyyyMMddTHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            File.Move(_paths.StudyActivity, aside, overwrite: true);
+            _logger.LogError("Moved the unreadable study activity to {File}; studies open before it are rebuilt from the outbox only", Path.GetFileName(aside));
+            return;
+        }
+
         lock (_gate)
         {
             foreach (var study in saved.Studies.Where(s => Mth.Dicom.DicomUid.IsValid(s.StudyInstanceUid)))
@@ -155,7 +177,7 @@ public sealed class StudyActivityTracker : IDisposable
                 {
                     try
                     {
-                        await Task.WhenAll(Flushes.RunAsync(file.FlushToDisk), Flushes.RunAsync(_outbox.FlushFolder)).ConfigureAwait(false);
+                        await Task.WhenAll(_flushes.RunAsync(file.FlushToDisk), _flushes.RunAsync(_outbox.FlushFolder)).ConfigureAwait(false);
                     }
                     catch
                     {

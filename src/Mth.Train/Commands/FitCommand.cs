@@ -58,6 +58,7 @@ internal static class FitCommand
         var release = new Option<string?>("--release") { Description = "Write a released model folder with this name under --out (model.onnx + manifest.json)" };
         var version = new Option<string>("--model-version") { Description = "Version recorded in the released model", DefaultValueFactory = _ => "1" };
         var describe = new Option<bool>("--describe") { Description = "Print parameter counts and per-module output shapes, then stop" };
+        var encodeWith = new Option<string>("--encode-with") { Description = "Runtime for validation and report encoding: onnx (ONNX Runtime on the exported weights, faster) | torch", DefaultValueFactory = _ => "onnx" };
         var noTest = new Option<bool>("--no-test") { Description = "Do not score the held-out test split at the end" };
 
         var command = new Command("fit", "Train the MTH network (ablations and baselines by option), select on validation, export ONNX.")
@@ -65,7 +66,7 @@ internal static class FitCommand
             data, output, fractions, splitSeed, size, bits, classes, branches, singleScale, noAttention, heads, pool, featureSize,
             objective, eta, delta, wh, wd, noDeep, rawFeatures, alpha, beta, noSemantic, noCategory, classLoss, thetaA, thetaP, thetaN,
             quantization, epochs, p, k, batchesPerEpoch, mining, lr, weightDecay, schedule, seed, threads, augment, validationDatabase,
-            labelFraction, resume, release, version, describe, noTest,
+            labelFraction, resume, release, version, describe, noTest, encodeWith,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -128,6 +129,7 @@ internal static class FitCommand
                 Schedule = result.GetValue(schedule) == "constant" ? LearningRateSchedule.Constant : LearningRateSchedule.Cosine,
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
+                ValidationRuntime = result.GetValue(encodeWith) == "torch" ? EncodingRuntime.Torch : EncodingRuntime.OnnxRuntime,
             };
             var dataSpec = result.GetValue(data) ?? throw new ArgumentException("--data is required");
             var options = new FitOptions

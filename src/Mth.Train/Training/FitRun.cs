@@ -62,6 +62,7 @@ public static class FitRun
         log.WriteLine(model.Describe());
         var objective = new MthObjective(options.Loss, network.Bits);
         var trainer = new MthTrainer(model, objective, options.Training with { Augment = !options.Augmentation.IsIdentity }, log);
+        log.WriteLine($"validation and reports encoded with {options.Training.ValidationRuntime}");
         var classNames = source.ClassNames;
         ValidationScorer scorer = options.ValidationDatabase == ValidationDatabase.Train
             ? (db, queries) => Evaluate(db, queries, classNames).MapAll
@@ -72,12 +73,14 @@ public static class FitRun
             $"selected epoch {history.BestEpoch} (validation mAP@all {history.BestValidationMapAll:F4}); training time {history.TotalTrainSeconds:F0} s"));
 
         var batch = options.Training.EncodeBatchSize;
-        var databaseCodes = NetworkEncoder.Encode(model, database, batch, cancellationToken);
-        var validationReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, validation, batch, cancellationToken), classNames);
+        var runtime = options.Training.ValidationRuntime;
+        int threads = options.Training.Threads;
+        var databaseCodes = NetworkEncoder.Encode(model, database, batch, runtime, threads, cancellationToken);
+        var validationReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, validation, batch, runtime, threads, cancellationToken), classNames);
         RetrievalReport? testReport = null;
         if (options.EvaluateTest && split.Test.Count > 0)
         {
-            testReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, test, batch, cancellationToken), classNames);
+            testReport = Evaluate(databaseCodes, NetworkEncoder.Encode(model, test, batch, runtime, threads, cancellationToken), classNames);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test (held out, database = training split): mAP@all {testReport.MapAll:F4} (tie-aware {testReport.TieAwareMapAll:F4}), mAP@100 {testReport.MapAtCutoff:F4}, P@10 {testReport.PrecisionAt[10]:F4}, distinct codes {testReport.DistinctDatabaseCodes}"));
         }

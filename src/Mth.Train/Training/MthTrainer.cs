@@ -131,8 +131,8 @@ public sealed class MthTrainer
             if (epoch % options.ValidateEvery == 0 || epoch == options.Epochs)
             {
                 var validationClock = Stopwatch.StartNew();
-                var databaseCodes = NetworkEncoder.Encode(network, database, options.EncodeBatchSize, cancellationToken);
-                var queryCodes = NetworkEncoder.Encode(network, validation, options.EncodeBatchSize, cancellationToken);
+                var databaseCodes = NetworkEncoder.Encode(network, database, options.EncodeBatchSize, options.ValidationRuntime, options.Threads, cancellationToken);
+                var queryCodes = NetworkEncoder.Encode(network, validation, options.EncodeBatchSize, options.ValidationRuntime, options.Threads, cancellationToken);
                 double score = scorer(databaseCodes, queryCodes);
                 validationSecondsEstimate = validationClock.Elapsed.TotalSeconds;
                 record = record with { ValidationMapAll = score, ValidationSeconds = validationSecondsEstimate };

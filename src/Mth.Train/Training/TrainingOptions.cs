@@ -39,6 +39,9 @@ public sealed record TrainingOptions
     /// <summary>Whether training batches are augmented (the data side's augmentation options).</summary>
     public bool Augment { get; init; }
 
+    /// <summary>Runtime that encodes the validation sets (ONNX Runtime is the released model's runtime and faster on CPU).</summary>
+    public EncodingRuntime ValidationRuntime { get; init; } = EncodingRuntime.Torch;
+
     /// <summary>Batch size when encoding for validation.</summary>
     public int EncodeBatchSize { get; init; } = 64;
 

@@ -16,4 +16,38 @@ public static class FreeTcpPort
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
+
+    /// <summary>
+    /// A port in [<paramref name="min"/>, <paramref name="max"/>) free now whose companion at
+    /// <paramref name="offset"/> is free too, for servers that open a second port at a fixed
+    /// distance (Redis Cluster's bus, RabbitMQ's Erlang distribution port).
+    /// </summary>
+    public static int NextPair(int min, int max, int offset)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(min, max);
+            if (IsFree(port) && IsFree(port + offset))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port pair (port, port + {offset}) found in {min}-{max}.");
+    }
+
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }

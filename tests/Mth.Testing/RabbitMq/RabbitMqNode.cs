@@ -178,32 +178,5 @@ public sealed class RabbitMqNode : IAsyncDisposable
     }
 
     /// <summary>A free AMQP port whose Erlang distribution port (AMQP + 20000, as services.sh sets it) is free too.</summary>
-    private static int FreePortPair()
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var port = Random.Shared.Next(41_000, 45_000);
-            if (IsFree(port) && IsFree(port + 20_000))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("No free loopback port pair found for a RabbitMQ node.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private static int FreePortPair() => DicomNetwork.FreeTcpPort.NextPair(41_000, 45_000, 20_000);
 }

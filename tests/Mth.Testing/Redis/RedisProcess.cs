@@ -117,34 +117,7 @@ public sealed class RedisProcess : IDisposable
     }
 
     /// <summary>A port that is free now, and whose cluster bus port (port + 10000) is free too.</summary>
-    public static int FreePort()
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 30_000);
-            if (IsFree(port) && IsFree(port + 10_000))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("No free loopback port found for a test redis-server.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public static int FreePort() => DicomNetwork.FreeTcpPort.NextPair(20_000, 30_000, 10_000);
 
     public void Dispose()
     {

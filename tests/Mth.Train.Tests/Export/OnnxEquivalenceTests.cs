@@ -63,6 +63,24 @@ public sealed class OnnxEquivalenceTests
         }
     }
 
+    [Fact]
+    public void Validation_encoding_with_ONNX_Runtime_gives_the_codes_TorchSharp_gives()
+    {
+        manual_seed(29);
+        using var network = new MthNetwork(SmallNetworks.Options());
+        var inputs = new GeneratedImages(70, 4, 16, 43UL);
+        TrainBriefly(network, inputs);
+        var torch = NetworkEncoder.Encode(network, inputs, 32, EncodingRuntime.Torch, 1);
+        var onnx = NetworkEncoder.Encode(network, inputs, 32, EncodingRuntime.OnnxRuntime, 1);
+        Assert.Equal(torch.Labels, onnx.Labels);
+        Assert.Equal(torch.Hash.Length, onnx.Hash.Length);
+        for (int i = 0; i < torch.Hash.Length; i++)
+        {
+            Assert.True(Math.Abs(torch.Hash[i] - onnx.Hash[i]) <= 1e-4, $"value {i}: {torch.Hash[i]} vs {onnx.Hash[i]}");
+            Assert.Equal(torch.Hash[i] >= 0, onnx.Hash[i] >= 0);
+        }
+    }
+
     private static void TrainBriefly(MthNetwork network, GeneratedImages inputs)
     {
         var objective = new MthObjective(new LossOptions(), network.Options.Bits);
