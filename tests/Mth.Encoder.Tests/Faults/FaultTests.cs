@@ -114,7 +114,7 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
     public async Task After_a_Redis_crash_the_index_survives_with_persistence_and_is_rebuilt_from_the_instance_store_without(bool persistent)
     {
         using var folder = new TemporaryDirectory();
-        var port = FreePort();
+        var port = RedisProcess.FreePort();
         using var server = persistent
             ? RedisProcess.Start(folder.Path, port, "--appendonly", "yes", "--appendfsync", "always")
             : RedisProcess.Start(folder.Path, port);
@@ -162,25 +162,5 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
             await index.DeleteAsync(instance.SopInstanceUid);
             await world.Instances.DeleteAsync(instance.SopInstanceUid);
         }
-    }
-
-    /// <summary>A port in the range this worktree's services may use (11300-11399), free now.</summary>
-    private static int FreePort()
-    {
-        for (var port = 11300 + Random.Shared.Next(0, 50); port < 11400; port++)
-        {
-            try
-            {
-                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException("No free port in 11300-11399.");
     }
 }
