@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Mth.Contracts.V1;
 using Mth.Core.Indexing;
@@ -6,12 +7,13 @@ using Mth.Testing.Dicom;
 using Mth.Testing.Models;
 using Mth.Testing.RabbitMq;
 using Mth.Testing.Redis;
+using Xunit.Abstractions;
 
 namespace Mth.Encoder.Tests.Faults;
 
 /// <summary>The encoder as a real process against real RabbitMQ and Redis, crashed on purpose.</summary>
 [Collection(PipelineCollection.Name)]
-public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
+public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis, ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
@@ -42,8 +44,10 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
 
         var atKill = await world.CountAsync("brain-1");
         Assert.True(atKill < 300, $"the first encoder finished everything ({atKill}) before it was killed: nothing was in flight");
+        var recovery = Stopwatch.StartNew();
         await using var second = EncoderProcess.Start(settings, "second");
         await Eventually.HoldsAsync(async () => await world.CountAsync("brain-1") == 300 && await world.Queues.CountAsync(world.LiveQueue) == 0, Bound, world.DescribeAsync);
+        output.WriteLine($"killed with {atKill}/300 in the index; the second encoder (process start included) completed the rest in {recovery.Elapsed.TotalSeconds:0.0} s");
 
         var index = (await world.Catalog.OpenVersionAsync("brain-1"))!;
         var ids = new List<string>();
@@ -96,8 +100,10 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
         }
 
         Assert.Equal("brain-1", await world.Catalog.GetActiveVersionAsync());
+        var recovery = Stopwatch.StartNew();
         await using var second = EncoderProcess.Start(settings, "second");
         await Eventually.HoldsAsync(async () => await world.Catalog.GetActiveVersionAsync() == "brain-2", Bound, world.DescribeAsync);
+        output.WriteLine($"killed with {doneAtKill}/30 chunks done; the second encoder (process start included) switched to brain-2 after {recovery.Elapsed.TotalSeconds:0.0} s");
 
         var finished = (await world.Jobs.GetAsync("brain-2"))!;
         var byTheSecond = second.Lines.Count(l => l.Template == ChunkDone && l.Property("ModelVersion") == "brain-2");
@@ -126,6 +132,7 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
         await world.PublishAsync(before.Select(i => EncoderWorld.Announce(i)));
         await Eventually.HoldsAsync(async () => await world.CountAsync("brain-1") == 20 && (await world.Jobs.ListAsync()).Count == 0, Bound, world.DescribeAsync);
 
+        var outage = Stopwatch.StartNew();
         server.Restart(); // SIGKILL, then the same port and folder
 
         if (persistent)
@@ -135,22 +142,30 @@ public sealed class FaultTests(RabbitMqFixture broker, RedisServerFixture redis)
             Assert.Equal("brain-1", await world.Catalog.GetActiveVersionAsync());
             Assert.Equal(20, await world.CountAsync("brain-1"));
             Assert.Equal(20, await world.Instances.CountAsync());
+            output.WriteLine($"AOF: index intact {outage.Elapsed.TotalSeconds:0.0} s after the kill");
         }
         else
         {
             // Empty after the restart: the encoders notice that no version is active and rebuild it from the files.
             await Eventually.HoldsAsync(async () => connection.IsConnected && await world.CountAsync("brain-1") == 20 && await world.Instances.CountAsync() == 20, Bound, world.DescribeAsync);
+            output.WriteLine($"no persistence: index rebuilt from the instance store {outage.Elapsed.TotalSeconds:0.0} s after the kill (supervisor interval 1 s)");
         }
 
         var after = world.StoreInstances(10, seed: 100);
         await world.PublishAsync(after.Select(i => EncoderWorld.Announce(i)));
         await Eventually.HoldsAsync(async () => await world.CountAsync("brain-1") == 30, Bound, world.DescribeAsync);
+        output.WriteLine($"10 instances announced after the restart searchable {outage.Elapsed.TotalSeconds:0.0} s after the kill");
         Assert.Equal("brain-1", await world.Catalog.GetActiveVersionAsync());
         Assert.Equal(30, await world.Instances.CountAsync());
         var index = (await world.Catalog.OpenActiveAsync())!;
         foreach (var instance in before.Concat(after))
         {
-            Assert.NotNull(await index.GetCodeAsync(instance.SopInstanceUid));
+            // Searchable again: a search by the instance's own code finds it at distance 0.
+            var code = await index.GetCodeAsync(instance.SopInstanceUid);
+            Assert.NotNull(code);
+            var nearest = await index.SearchNearestAsync(code, 30);
+            Assert.Equal(30, nearest.Count);
+            Assert.Contains(nearest, n => n.Id == instance.SopInstanceUid && n.Distance == 0);
         }
     }
 
