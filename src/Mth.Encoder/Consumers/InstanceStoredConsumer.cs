@@ -59,8 +59,9 @@ internal sealed partial class InstanceStoredConsumer(LiveEncodingQueue queue, II
                 LogRejected(message.SopInstanceUid, rejected.Reason);
                 throw new InstanceRejectedException(rejected.Reason);
             case LiveFailed failed:
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Error);
-                break;
+                // One exception may stand for a whole batch: each message throws its own, so that concurrent
+                // rethrows never append to one shared stack trace (the retry log lines would grow with the batch).
+                throw new InstanceEncodingFailedException($"{failed.Error.GetType().Name}: {failed.Error.Message}", failed.Error);
         }
     }
 
@@ -79,6 +80,9 @@ internal sealed partial class InstanceStoredConsumer(LiveEncodingQueue queue, II
 /// exception's message in the MT-Fault-Message header (and its type in MT-Fault-ExceptionType).
 /// </summary>
 public abstract class PermanentMessageFailureException(string message) : Exception(message);
+
+/// <summary>Encoding this instance failed for a reason that may pass (Redis or the file system unavailable, no index version yet): retried.</summary>
+public sealed class InstanceEncodingFailedException(string message, Exception innerException) : Exception(message, innerException);
 
 /// <summary>The stored file cannot be encoded and never will be (malformed, not the instance announced).</summary>
 public sealed class InstanceRejectedException(string message) : PermanentMessageFailureException(message);

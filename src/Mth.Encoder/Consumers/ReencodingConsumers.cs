@@ -14,7 +14,8 @@ namespace Mth.Encoder.Consumers;
 /// <summary>The shared work of a re-encoding: planning steps and chunks, one at a time per encoder, competing with the other encoders.</summary>
 internal sealed class ReencodingWorkConsumer(ReencodingCoordinator coordinator) : IConsumer<PlanReencoding>, IConsumer<ReencodeChunk>
 {
-    public Task Consume(ConsumeContext<PlanReencoding> context) => coordinator.PlanAsync(context.Message, context, context.CancellationToken);
+    public Task Consume(ConsumeContext<PlanReencoding> context) =>
+        coordinator.PlanAsync(context.Message, context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0, context, context.CancellationToken);
 
     public Task Consume(ConsumeContext<ReencodeChunk> context) => coordinator.EncodeChunkAsync(context.Message, context, context.CancellationToken);
 }

@@ -23,8 +23,8 @@ internal sealed record RejectedInstance(string StorageKey, string Reason) : Inst
 /// Opens a stored Part 10 file, reads the identifiers the catalog keeps (from the file: it is the truth) and
 /// renders its image with <see cref="DicomImageDecoder.Render"/>, the rendering the query service applies to
 /// uploads. Classifies what cannot be encoded: no pixel data or an undecodable transfer syntax is
-/// <see cref="SkippedInstance"/>; a malformed file, invalid UIDs or another SOP Instance UID than announced is
-/// <see cref="RejectedInstance"/>. I/O failures (a file missing, a volume unavailable) are thrown: they may pass.
+/// <see cref="SkippedInstance"/>; a malformed file, invalid UIDs, another SOP Instance UID than announced, or
+/// pixel data that cannot be rendered (too short, inconsistent image attributes) is <see cref="RejectedInstance"/>. I/O failures (a file missing, a volume unavailable) are thrown: they may pass.
 /// </summary>
 internal sealed class InstanceReader(InstanceStore store, DicomImageDecoder decoder)
 {
@@ -74,6 +74,13 @@ internal sealed class InstanceReader(InstanceStore store, DicomImageDecoder deco
                 return new RejectedInstance(storageKey, "The file holds another SOP Instance UID than the one announced for it.");
             }
 
+            if (!file.DataSet.Contains(DicomTag.PixelData))
+            {
+                return new SkippedInstance(storageKey, record.SopClassUid, file.DataSet.Contains(DicomTag.FloatPixelData) || file.DataSet.Contains(DicomTag.DoubleFloatPixelData)
+                    ? "The data set has float pixel data, which the renderer does not support."
+                    : "The data set has no pixel data (7FE0,0010).");
+            }
+
             try
             {
                 return new RenderedInstance(storageKey, record, decoder.Render(file));
@@ -84,7 +91,8 @@ internal sealed class InstanceReader(InstanceStore store, DicomImageDecoder deco
             }
             catch (DicomImageException exception)
             {
-                return new SkippedInstance(storageKey, record.SopClassUid, exception.Message);
+                // An image is there but its attributes or pixel data make no renderable picture: an operator must look at it.
+                return new RejectedInstance(storageKey, $"The image cannot be rendered: {exception.Message}");
             }
             catch (DicomFormatException exception)
             {

@@ -24,7 +24,7 @@ internal sealed partial class EncoderSupervisor(
     ReencodingJobStore jobs,
     ReencodingCoordinator coordinator,
     EncoderModels models,
-    IBus bus,
+    IBusControl bus,
     IOptions<EncoderOptions> options,
     IOptions<MessagingOptions> messaging,
     EncoderReadiness readiness,
@@ -37,6 +37,12 @@ internal sealed partial class EncoderSupervisor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var resumeAtStart = messaging.Value.Transport == MessagingTransport.InMemory;
+        // What is published before this encoder's receive endpoints exist (queues bound) could reach no queue.
+        while (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken).ConfigureAwait(false);
+        }
+
         var first = true;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SupervisorIntervalSeconds), time);
         do

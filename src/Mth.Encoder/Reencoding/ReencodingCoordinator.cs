@@ -109,18 +109,23 @@ internal sealed partial class ReencodingCoordinator(
         return job;
     }
 
-    /// <summary>One planning step: list the next chunks of the store (or take the step recorded by an earlier attempt), send them and the next step.</summary>
-    public async Task PlanAsync(PlanReencoding message, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    /// <summary>
+    /// One planning step: list the next chunks of the store, record them (one compare-and-set decides who records a
+    /// step), then send them and the next step. A step already recorded is sent again only when this delivery may
+    /// have been cut short (<paramref name="mayHaveBeenInterrupted"/>: a broker redelivery after a crash, or a retry)
+    /// and the step was not marked sent; a plain duplicate is ignored, so duplicates never multiply.
+    /// </summary>
+    public async Task PlanAsync(PlanReencoding message, bool mayHaveBeenInterrupted, IPublishEndpoint publisher, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(message.TargetVersion, cancellationToken).ConfigureAwait(false);
-        if (!IsCurrent(job, message.JobId) || job!.DispatchedChunks > message.FromChunk)
+        if (!IsCurrent(job, message.JobId))
         {
-            return; // another run's message, a finished job, or a step already sent
+            return; // another run's message, or a finished job
         }
 
         PlanStep? step;
         List<List<string>>? listed = null;
-        if (job.PlannedChunks == message.FromChunk && !job.PlanComplete)
+        if (job!.PlannedChunks == message.FromChunk && !job.PlanComplete)
         {
             var limit = Options.ReencodeChunkSize * Options.ReencodeChunksPerPlanStep;
             var keys = store.EnumerateKeys(job.PlanCursor).Take(limit).ToList();
@@ -144,16 +149,27 @@ internal sealed partial class ReencodingCoordinator(
                     LastProgressAt = now,
                 }
                 : null, cancellationToken).ConfigureAwait(false);
-            job = update?.Job ?? job;
+            if (update is not { Changed: true })
+            {
+                return; // a concurrent copy of this message recorded the step and sends it
+            }
+
+            job = update.Value.Job;
         }
         else if (job.PlannedChunks > message.FromChunk)
         {
             step = await jobs.GetStepAsync(job.Target, message.FromChunk, cancellationToken).ConfigureAwait(false);
-            if (step is null || step.JobId != job.JobId)
+            if (!mayHaveBeenInterrupted || step is null || step.JobId != job.JobId || job.DispatchedChunks >= message.FromChunk + step.Count)
             {
-                LogStepMissing(job.Target, message.FromChunk);
-                return;
+                if (step is null || step.JobId != job.JobId)
+                {
+                    LogStepMissing(job.Target, message.FromChunk);
+                }
+
+                return; // a duplicate, or a step that was sent completely before
             }
+
+            LogStepSentAgain(job.Target, message.FromChunk);
         }
         else
         {
@@ -162,29 +178,20 @@ internal sealed partial class ReencodingCoordinator(
             return;
         }
 
-        if (step.Count > 0)
+        for (var i = 0; i < step.Count; i++)
         {
-            var claim = await jobs.UpdateAsync(job.Target, j => IsCurrent(j, message.JobId) && j.DispatchedChunks == message.FromChunk
-                ? j with { DispatchedChunks = message.FromChunk + step.Count }
-                : null, cancellationToken).ConfigureAwait(false);
-            if (claim is not { Changed: true })
-            {
-                return; // another encoder sent this step
-            }
-
-            job = claim.Value.Job;
-            for (var i = 0; i < step.Count; i++)
-            {
-                var keys = listed?[i] ?? store.EnumerateRange(step.Chunks[i].First, step.Chunks[i].Last).ToList();
-                await publisher.Publish(new ReencodeChunk { JobId = job.JobId, TargetVersion = job.Target, ChunkIndex = step.FirstChunk + i, StorageKeys = keys }, cancellationToken).ConfigureAwait(false);
-            }
+            var keys = listed?[i] ?? store.EnumerateRange(step.Chunks[i].First, step.Chunks[i].Last).ToList();
+            await publisher.Publish(new ReencodeChunk { JobId = job.JobId, TargetVersion = job.Target, ChunkIndex = step.FirstChunk + i, StorageKeys = keys }, cancellationToken).ConfigureAwait(false);
         }
 
         if (!job.PlanComplete)
         {
             await publisher.Publish(new PlanReencoding { JobId = job.JobId, TargetVersion = job.Target, FromChunk = message.FromChunk + step.Count }, cancellationToken).ConfigureAwait(false);
         }
-        else
+
+        var sent = message.FromChunk + step.Count;
+        job = (await jobs.UpdateAsync(job.Target, j => IsCurrent(j, message.JobId) && j.DispatchedChunks < sent ? j with { DispatchedChunks = sent } : null, cancellationToken).ConfigureAwait(false))?.Job ?? job;
+        if (job.PlanComplete)
         {
             LogPlanned(job.Target, job.Total, job.PlannedChunks);
             await FinishAsync(job, publisher, cancellationToken).ConfigureAwait(false);
@@ -448,6 +455,9 @@ internal sealed partial class ReencodingCoordinator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-encoding into {ModelVersion} superseded by the release of {Newer}")]
     private partial void LogSuperseded(string modelVersion, string newer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-encoding into {ModelVersion}: plan step {FromChunk} sent again (its first delivery was cut short)")]
+    private partial void LogStepSentAgain(string modelVersion, int fromChunk);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Re-encoding into {ModelVersion}: plan step {FromChunk} is missing from the coordination store")]
     private partial void LogStepMissing(string modelVersion, int fromChunk);

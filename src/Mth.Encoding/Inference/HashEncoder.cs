@@ -16,6 +16,9 @@ namespace Mth.Encoding.Inference;
 /// </summary>
 public sealed class HashEncoder : IDisposable
 {
+    /// <summary>Guards ONNX Runtime's process-wide log level while the CUDA provider is probed (<see cref="AppendCudaQuietly"/>).</summary>
+    private static readonly Lock CudaProbe = new();
+
     private readonly InferenceSession session;
     private readonly string[] inputNames;
     private readonly string[] outputNames;
@@ -159,7 +162,7 @@ public sealed class HashEncoder : IDisposable
             var cudaOptions = NewOptions(options);
             try
             {
-                cudaOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                AppendCudaQuietly(cudaOptions, options.CudaDeviceId);
                 var session = new InferenceSession(modelPath, cudaOptions);
                 return (session, ExecutionProviderKind.Cuda, $"ONNX Runtime: CUDA execution provider, device {options.CudaDeviceId}");
             }
@@ -192,6 +195,30 @@ public sealed class HashEncoder : IDisposable
             ? "ONNX Runtime: CPU execution provider (requested)"
             : $"ONNX Runtime: CPU execution provider (CUDA unavailable: {cudaFailure})";
         return (cpu, ExecutionProviderKind.Cpu, report);
+    }
+
+    /// <summary>
+    /// Appends the CUDA provider with ONNX Runtime's process-wide logger at Fatal: a provider library that cannot load
+    /// is otherwise written to stderr (in red) before the exception comes back, whose message goes into
+    /// <see cref="ExecutionProviderReport"/> and is logged once by the caller. Serialised so that concurrent opens
+    /// always restore the level they found.
+    /// </summary>
+    private static void AppendCudaQuietly(SessionOptions sessionOptions, int deviceId)
+    {
+        lock (CudaProbe)
+        {
+            var environment = OrtEnv.Instance();
+            var level = environment.EnvLogLevel;
+            environment.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(deviceId);
+            }
+            finally
+            {
+                environment.EnvLogLevel = level;
+            }
+        }
     }
 
     private static SessionOptions NewOptions(HashEncoderOptions options)

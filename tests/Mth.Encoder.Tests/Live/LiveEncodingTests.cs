@@ -117,36 +117,6 @@ public sealed class LiveEncodingTests(RabbitMqFixture broker, RedisServerFixture
         Assert.Equal(0u, await world.Queues.CountAsync(world.LiveErrorQueue));
     }
 
-    [Fact]
-    public async Task A_poison_instance_goes_to_the_error_queue_with_the_reason_and_the_rest_of_its_batch_is_encoded()
-    {
-        await using var world = EncoderWorld.OnSingleNode(broker.AmqpUri, redis);
-        await world.PublishModelAsync(new TinyOnnxModel(16, 16, seed: 6), "tiny-a");
-        var good = world.StoreInstances(10);
-        var damaged = new SyntheticInstance();
-        var path = damaged.WriteToStore(world.Store);
-        var bytes = await File.ReadAllBytesAsync(path);
-        await File.WriteAllBytesAsync(path, bytes.AsSpan(0, 300).ToArray()); // cut inside the data set
-        var impostor = world.StoreInstances(1)[0];
-        var lying = EncoderWorld.Announce(impostor) with { SopInstanceUid = Mth.Dicom.DicomUid.Generate() };
-
-        await using var recorder = await BusMessageRecorder.StartAsync(broker.AmqpUri, world.Prefix, r => r.Record<InstanceEncoded>());
-        await using var encoder = await EncoderHost.StartAsync(world.Settings(new Dictionary<string, string?> { ["Encoder:BatchWindowMilliseconds"] = "500" }));
-        await world.PublishAsync([.. good.Take(5).Select(i => EncoderWorld.Announce(i)), EncoderWorld.Announce(damaged), lying, .. good.Skip(5).Select(i => EncoderWorld.Announce(i))]);
-
-        await recorder.WaitForAsync<InstanceEncoded>(m => m.Count >= 10, Bound);
-        await Eventually.HoldsAsync(async () => await world.Queues.CountAsync(world.LiveErrorQueue) == 2, Bound, world.DescribeAsync);
-        var dead = await world.Queues.TakeAllAsync(world.LiveErrorQueue);
-
-        Assert.Equal(10, await world.CountAsync("tiny-a"));
-        Assert.Contains(dead, m => m.Headers["MT-Fault-Message"].Contains("Not a readable DICOM file", StringComparison.Ordinal) && m.Body.Contains(damaged.SopInstanceUid, StringComparison.Ordinal));
-        Assert.Contains(dead, m => m.Headers["MT-Fault-Message"].Contains("another SOP Instance UID", StringComparison.Ordinal) && m.Body.Contains(lying.SopInstanceUid, StringComparison.Ordinal));
-        Assert.All(dead, m => Assert.EndsWith("InstanceRejectedException", m.Headers["MT-Fault-ExceptionType"], StringComparison.Ordinal));
-        // Not retried: rejected on the first attempt.
-        Assert.All(dead, m => Assert.False(m.Headers.TryGetValue("MT-Fault-RetryCount", out var retries) && retries != "0"));
-        Assert.Null(await world.Instances.GetAsync(damaged.SopInstanceUid));
-    }
-
     private static async Task<InstanceStored> MoveIntoStoreAsync(EncoderWorld world, TestInstance instance)
     {
         using var file = await Mth.Dicom.IO.DicomFile.OpenAsync(instance.Path);

@@ -5,18 +5,21 @@ using System.Net.Sockets;
 namespace Mth.Testing.Redis;
 
 /// <summary>
-/// A redis-server this test run started itself (when MTH_TEST_REDIS / MTH_TEST_REDIS_CLUSTER are not set),
-/// on a free loopback port with its files in a temporary folder, stopped by its own process handle.
+/// A redis-server this test run started itself (when MTH_TEST_REDIS / MTH_TEST_REDIS_CLUSTER are not set,
+/// or for fault tests that crash and restart it), on a loopback port with its files in a folder, stopped
+/// by its own process handle.
 /// </summary>
-internal sealed class RedisProcess : IDisposable
+public sealed class RedisProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly string[] _extra;
+    private Process _process;
 
-    private RedisProcess(Process process, int port, string directory)
+    private RedisProcess(Process process, int port, string directory, string[] extra)
     {
         _process = process;
         Port = port;
         Directory = directory;
+        _extra = extra;
     }
 
     public int Port { get; }
@@ -25,7 +28,35 @@ internal sealed class RedisProcess : IDisposable
 
     public string EndPoint => $"127.0.0.1:{Port}";
 
+    /// <summary>Starts redis-server; <paramref name="extra"/> follows the defaults (no persistence), so "--appendonly", "yes" turns AOF on.</summary>
     public static RedisProcess Start(string directory, int port, params string[] extra)
+    {
+        var process = Launch(directory, port, extra);
+        var server = new RedisProcess(process, port, directory, extra);
+        server.WaitUntilReady();
+        return server;
+    }
+
+    /// <summary>SIGKILL, as a crash: nothing is saved beyond what its persistence already wrote.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>Starts the server again on the same port and folder (it reloads what its persistence kept).</summary>
+    public void Restart()
+    {
+        Kill();
+        _process.Dispose();
+        _process = Launch(Directory, Port, _extra);
+        WaitUntilReady();
+    }
+
+    private static Process Launch(string directory, int port, string[] extra)
     {
         System.IO.Directory.CreateDirectory(directory);
         var start = new ProcessStartInfo(Executable("redis-server"))
@@ -39,21 +70,24 @@ internal sealed class RedisProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        var server = new RedisProcess(process, port, directory);
+        return Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+    }
+
+    private void WaitUntilReady()
+    {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with {process.ExitCode}; see {Path.Combine(directory, "redis.log")}.");
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}; see {Path.Combine(Directory, "redis.log")}.");
             }
 
             try
             {
                 using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return server;
+                client.Connect(IPAddress.Loopback, Port);
+                return;
             }
             catch (SocketException)
             {
@@ -61,8 +95,8 @@ internal sealed class RedisProcess : IDisposable
             }
         }
 
-        server.Dispose();
-        throw new InvalidOperationException($"redis-server on port {port} did not accept connections within 10 s.");
+        Dispose();
+        throw new InvalidOperationException($"redis-server on port {Port} did not accept connections within 10 s.");
     }
 
     /// <summary>The full path of a Redis tool, or a clear error saying how to get one.</summary>
