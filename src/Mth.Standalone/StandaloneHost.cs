@@ -49,6 +49,7 @@ internal static class StandaloneHost
             builder.AddMthEncoder();
             builder.AddMthQuery();
             builder.AddMthMessaging();
+            builder.Services.AddHostedService<StoredInstanceCatchUp>();
 
             app = builder.Build();
             app.MapMthHealthEndpoints();

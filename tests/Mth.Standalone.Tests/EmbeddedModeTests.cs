@@ -102,4 +102,31 @@ public sealed class EmbeddedModeTests : IDisposable
         Assert.Contains("rebuilding index version mth-brain-48b-s64-v2 from the instance store (active version: mth-brain-48b-s64-v2)", reindex.Stderr, StringComparison.Ordinal);
         Assert.Contains("4 encoded, 0 skipped (no image), 0 failed", reindex.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Instances_stored_but_not_yet_encoded_when_the_process_was_killed_become_searchable_after_the_restart()
+    {
+        var data = _work.File("data");
+        var images = SearchProbe.Write(_work.File("images"), 6, firstSeed: 200);
+        var uids = images.Select(i => i.Instance.SopInstanceUid).ToList();
+        // A batch window of a minute holds the stored instances in the in-memory bus and the encoder's batch.
+        await using (var process = StandaloneProcess.Run(data, new Dictionary<string, string> { ["Encoder__BatchWindowMilliseconds"] = "60000" }))
+        {
+            await process.WaitUntilReadyAsync(StartBound);
+            await SearchProbe.PushAsync(process, images.Select(i => i.Path));
+            using var http = SearchProbe.Client(process, File.ReadAllText(Path.Combine(data, "api-key")).Trim());
+            Assert.Equal(HttpStatusCode.NotFound, (await SearchProbe.SimilarAsync(http, uids[0], 3)).Status);
+            await process.KillAsync();
+        }
+
+        Assert.All(images, i => Assert.True(File.Exists(Path.Combine(data, "instances", i.Instance.StorageKey)), "stored before C-STORE success"));
+        await using (var restarted = StandaloneProcess.Run(data))
+        {
+            await restarted.WaitUntilReadyAsync(StartBound);
+            using var http = SearchProbe.Client(restarted, File.ReadAllText(Path.Combine(data, "api-key")).Trim());
+            await SearchProbe.AnswersAsync(http, uids, SearchableBound, restarted);
+            Assert.Equal(0, await restarted.StopAsync());
+            Assert.Contains("stored instances had no code in index version", restarted.Output, StringComparison.Ordinal);
+        }
+    }
 }
