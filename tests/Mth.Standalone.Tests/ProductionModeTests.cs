@@ -20,7 +20,7 @@ public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixtu
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task Configured_by_environment_variables_only_it_runs_on_RabbitMQ_and_Redis_and_answers_a_query_after_a_C_STORE()
+    public async Task Configured_by_environment_variables_only_it_runs_on_RabbitMQ_and_Redis_answers_after_a_C_STORE_and_reindex_rebuilds_a_lost_Redis()
     {
         var prefix = RedisServerFixture.UniquePrefix();
         var key = "production-key-" + Guid.NewGuid().ToString("N");
@@ -44,7 +44,8 @@ public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixtu
 
         await SearchProbe.PushAsync(process, images.Select(i => i.Path));
         using var http = SearchProbe.Client(process, key);
-        var answers = await SearchProbe.AnswersAsync(http, images.Select(i => i.Instance.SopInstanceUid).ToList(), TimeSpan.FromSeconds(30), process);
+        var uids = images.Select(i => i.Instance.SopInstanceUid).ToList();
+        var answers = await SearchProbe.AnswersAsync(http, uids, TimeSpan.FromSeconds(30), process);
         Assert.All(answers.Values, a => Assert.Equal(3, a.Results.Count));
 
         // The codes are in Redis under the deployment's prefix; nothing embedded was made, no key generated.
@@ -54,5 +55,21 @@ public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixtu
         Assert.False(File.Exists(Path.Combine(data, "api-key")), "no generated key when one is configured");
         Assert.True(File.Exists(Path.Combine(data, "instances", images[0].Instance.StorageKey)), "instances stored in the data folder");
         Assert.Equal(0, await process.StopAsync());
+
+        // Redis loses everything of this deployment; the instance store remains. Reindex, configured the same way, rebuilds it.
+        foreach (var redisKey in server.Keys(pattern: new RedisValue("{" + prefix + ":*"), pageSize: 1000).ToList())
+        {
+            await redis.Connection.GetDatabase().KeyDeleteAsync(redisKey);
+        }
+
+        var reindex = await StandaloneProcess.ReindexAsync([], environment, TimeSpan.FromSeconds(120));
+        Assert.True(reindex.ExitCode == 0, reindex.Stderr + reindex.Stdout);
+        Assert.Contains($"{images.Count} encoded, 0 skipped (no image), 0 failed; active index version: mth-brain-48b-s64-v2", reindex.Stderr, StringComparison.Ordinal);
+
+        await using var restarted = StandaloneProcess.Run(dataFolder: null, environment);
+        await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        using var again = SearchProbe.Client(restarted, key);
+        SearchProbe.AssertSameAnswers(answers, await SearchProbe.AnswersAsync(again, uids, TimeSpan.FromSeconds(5), restarted));
+        Assert.Equal(0, await restarted.StopAsync());
     }
 }

@@ -51,9 +51,13 @@ internal sealed class StandaloneProcess : IAsyncDisposable
     }
 
     /// <summary><c>reindex --data DIR</c> to its end: exit code, stderr (progress), stdout (log).</summary>
-    public static async Task<(int ExitCode, string Stderr, string Stdout)> ReindexAsync(string dataFolder, TimeSpan timeout, params string[] extra)
+    public static Task<(int ExitCode, string Stderr, string Stdout)> ReindexAsync(string dataFolder, TimeSpan timeout) =>
+        ReindexAsync(["--data", dataFolder], null, timeout);
+
+    /// <summary><c>reindex ARGS</c> with the environment to its end: exit code, stderr (progress), stdout (log).</summary>
+    public static async Task<(int ExitCode, string Stderr, string Stdout)> ReindexAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
     {
-        using var process = Process.Start(Info(["reindex", "--data", dataFolder, .. extra], null))!;
+        using var process = Process.Start(Info(["reindex", .. arguments], environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
