@@ -6,21 +6,21 @@ using StackExchange.Redis;
 namespace Mth.Standalone.Tests;
 
 [CollectionDefinition(Name)]
-public sealed class ServicesCollection : ICollectionFixture<RabbitMqFixture>, ICollectionFixture<RedisServerFixture>
+public sealed class ServicesCollection : ICollectionFixture<RabbitMqFixture>, ICollectionFixture<RedisServerFixture>, ICollectionFixture<RedisClusterFixture>
 {
     public const string Name = "standalone-services";
 }
 
 /// <summary>The same program in production mode: RabbitMQ and Redis, chosen by environment variables alone.</summary>
 [Collection(ServicesCollection.Name)]
-public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixture redis) : IDisposable
+public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixture redis, RedisClusterFixture cluster) : IDisposable
 {
     private readonly TemporaryDirectory _work = new();
 
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task Configured_by_environment_variables_only_it_runs_on_RabbitMQ_and_Redis_answers_after_a_C_STORE_and_reindex_rebuilds_a_lost_Redis()
+    public async Task Configured_by_environment_variables_only_it_runs_on_RabbitMQ_and_Redis_answers_after_a_C_STORE_and_reindex_rebuilds_a_lost_Redis_and_fills_a_new_Redis_Cluster()
     {
         var prefix = RedisServerFixture.UniquePrefix();
         var key = "production-key-" + Guid.NewGuid().ToString("N");
@@ -71,5 +71,16 @@ public sealed class ProductionModeTests(RabbitMqFixture broker, RedisServerFixtu
         using var again = SearchProbe.Client(restarted, key);
         SearchProbe.AssertSameAnswers(answers, await SearchProbe.AnswersAsync(again, uids, TimeSpan.FromSeconds(5), restarted));
         Assert.Equal(0, await restarted.StopAsync());
+
+        // Moving to a new Redis Cluster: reindex with its seeds, then run on it.
+        var onCluster = new Dictionary<string, string>(environment) { ["Index__Redis__Configuration"] = string.Join(',', cluster.EndPoints) };
+        var filled = await StandaloneProcess.ReindexAsync([], onCluster, TimeSpan.FromSeconds(120));
+        Assert.True(filled.ExitCode == 0, filled.Stderr + filled.Stdout);
+        Assert.Contains($"{images.Count} encoded, 0 skipped (no image), 0 failed", filled.Stderr, StringComparison.Ordinal);
+        await using var moved = StandaloneProcess.Run(dataFolder: null, onCluster);
+        await moved.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        using var clustered = SearchProbe.Client(moved, key);
+        SearchProbe.AssertSameAnswers(answers, await SearchProbe.AnswersAsync(clustered, uids, TimeSpan.FromSeconds(5), moved));
+        Assert.Equal(0, await moved.StopAsync());
     }
 }
