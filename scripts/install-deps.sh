@@ -8,6 +8,8 @@ have redis-server || need+=(redis-server)
 have rabbitmq-server || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 have storescu || need+=(dcmtk)
 have python3 || need+=(python3)
+# The web page's tests drive Debian's headless Chromium through Playwright (tests/Mth.Web.Tests).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${MTH_BENCH_DEPS:-0}" = 1 ]; then
   python3 -c 'import faiss, numpy' 2>/dev/null || need+=(python3-faiss python3-numpy)
 fi
