@@ -50,6 +50,8 @@ internal static class QueryEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        CatalogEndpoints.Map(v1);
+
         // Unknown paths (404) and wrong methods (405) get their problem details from the status code pages.
         return v1;
     }
