@@ -37,7 +37,7 @@ public sealed class WebPageTests(WebServiceFixture service)
         await ExpectThumbnailsAsync(page, "#results .card.result", 5);
         await Expect(page.Locator("#results .card.result").First.Locator("[title]").First).ToHaveAttributeAsync("title", expected.Results[0].StudyInstanceUid!);
 
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("web-page-instance-results.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("web-page.png"), FullPage = true });
         Assert.Empty(problems);
     }
 

@@ -41,7 +41,7 @@ internal static class CatalogEndpoints
             .WithTags("catalog")
             .WithSummary("A PNG thumbnail of a stored instance")
             .WithDescription($"The stored DICOM instance rendered (middle frame, its own window else min/max) with its longer side scaled to size pixels ({InstanceThumbnails.MinSize} to {InstanceThumbnails.MaxSize}, default {InstanceThumbnails.DefaultSize}; smaller images are not enlarged). Cacheable by the client (ETag, private).")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/png")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
