@@ -152,10 +152,9 @@ async function loadStudies() {
       el("td", {}, study.modalities.join(", ") || "–"),
       el("td", { class: "num" }, String(study.instances)),
       el("td", { class: "num" }, String(study.series)),
-      el("td", {},
+      el("td", {}, el("div", { class: "actions" },
         el("button", { type: "button", class: "similar-study", onclick: () => run(() => searchStudy(study.studyInstanceUid)) }, "Similar studies"),
-        " ",
-        el("button", { type: "button", class: "open-study", onclick: () => run(() => openStudy(study.studyInstanceUid)) }, "Instances"))));
+        el("button", { type: "button", class: "open-study", onclick: () => run(() => openStudy(study.studyInstanceUid)) }, "Instances")))));
   }
 }
 
