@@ -203,6 +203,23 @@ public abstract class InstanceCatalogContract
         Assert.Equal(["CT", "MR"], remaining.Modalities);
     }
 
+    [Fact]
+    public async Task Many_newer_studies_emptied_by_deletes_are_passed_over()
+    {
+        var catalog = await CreateCatalogAsync();
+        var live = Record();
+        await catalog.PutAsync(live);
+        var emptied = Enumerable.Range(0, 7).Select(_ => Record()).ToList();
+        await catalog.PutManyAsync(emptied);
+        foreach (var record in emptied)
+        {
+            Assert.True(await catalog.DeleteAsync(record.SopInstanceUid));
+        }
+
+        Assert.Equal(live.StudyInstanceUid, Assert.Single(await catalog.ListRecentStudiesAsync(1)).StudyInstanceUid);
+        Assert.Equal(live.StudyInstanceUid, Assert.Single(await catalog.ListRecentStudiesAsync(10)).StudyInstanceUid);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
