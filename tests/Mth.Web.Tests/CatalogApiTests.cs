@@ -111,15 +111,7 @@ public sealed class CatalogApiTests(WebServiceFixture service)
     {
         var report = new SyntheticInstance { SopClassUid = SyntheticInstance.BasicTextSR, Modality = "SR", WithPixelData = false };
         report.WriteTo(Path.Combine(service.InstanceStore, report.StorageKey));
-        await service.Services.GetRequiredService<IInstanceCatalog>().PutAsync(new InstanceRecord
-        {
-            SopInstanceUid = report.SopInstanceUid,
-            StudyInstanceUid = report.StudyInstanceUid,
-            SeriesInstanceUid = report.SeriesInstanceUid,
-            SopClassUid = report.SopClassUid,
-            Modality = report.Modality,
-            StorageKey = report.StorageKey,
-        });
+        await service.Services.GetRequiredService<IInstanceCatalog>().PutAsync(report.ToInstanceRecord());
 
         var response = await service.Client.GetAsync($"/v1/instances/{report.SopInstanceUid}/thumbnail");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Mth.Core.Instances;
 using Mth.Query.Api;
+using Mth.Testing.Images;
 using static Microsoft.Playwright.Assertions;
 
 namespace Mth.Web.Tests;
@@ -66,7 +67,7 @@ public sealed class WebPageTests(WebServiceFixture service)
         var (context, page, problems) = await service.OpenPageAsync();
         await using var _ = context;
         await EnterKeyAsync(page, WebServiceFixture.ApiKey);
-        var png = WebServiceFixture.Png(seed: 3);
+        var png = NoiseImage.Png(seed: 3);
         await page.FillAsync("#k", "4");
         await page.SetInputFilesAsync("#upload-file", new FilePayload { Name = "slice.png", MimeType = "image/png", Buffer = png });
         await page.ClickAsync("#upload-search");
@@ -127,7 +128,7 @@ public sealed class WebPageTests(WebServiceFixture service)
         await Expect(page.Locator("#instances .card.instance .thumb")).ToHaveTextAsync("no file");
 
         var large = new byte[70_000];
-        WebServiceFixture.Png(seed: 1).CopyTo(large, 0);
+        NoiseImage.Png(seed: 1).CopyTo(large, 0);
         await page.SetInputFilesAsync("#upload-file", new FilePayload { Name = "large.png", MimeType = "image/png", Buffer = large });
         await page.ClickAsync("#upload-search");
         await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-status", "413");

@@ -12,7 +12,6 @@ using Mth.Encoding.Inference;
 using Mth.Encoding.Manifest;
 using Mth.Hosting;
 using Mth.Hosting.Indexing;
-using Mth.Imaging;
 using Mth.Query;
 using Mth.Query.Api;
 using Mth.Testing.Dicom;
@@ -161,20 +160,6 @@ public sealed class WebServiceFixture : IAsyncLifetime
         return JsonSerializer.Deserialize<SimilarResponse>(body, Json)!;
     }
 
-    public static byte[] Png(int seed, int size = 40)
-    {
-        var image = new FloatImage(size, size, 1);
-        var random = new Random(seed);
-        for (var i = 0; i < image.Data.Length; i++)
-        {
-            image.Data[i] = (float)random.NextDouble();
-        }
-
-        using var stream = new MemoryStream();
-        PngEncoder.Write(stream, image);
-        return stream.ToArray();
-    }
-
     private async Task<ModelPackage> PublishModelAsync(string registry)
     {
         var staging = Path.Combine(_root, "staging");
@@ -223,16 +208,7 @@ public sealed class WebServiceFixture : IAsyncLifetime
         var records = services.GetRequiredService<IInstanceCatalog>();
         foreach (var instance in Instances)
         {
-            await records.PutAsync(new InstanceRecord
-            {
-                SopInstanceUid = instance.SopInstanceUid,
-                StudyInstanceUid = instance.StudyInstanceUid,
-                SeriesInstanceUid = instance.SeriesInstanceUid,
-                SopClassUid = instance.SopClassUid,
-                Modality = instance.Modality,
-                BodyPartExamined = instance.BodyPartExamined,
-                StorageKey = instance.StorageKey,
-            });
+            await records.PutAsync(instance.ToInstanceRecord());
         }
 
         Assert.True(await catalog.TrySetActiveVersionAsync(null, Version));
