@@ -1,11 +1,9 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using Mth.Core.Instances;
-using Mth.Dicom;
 using Mth.Query.Search;
 using Mth.Query.Thumbnails;
 
@@ -49,7 +47,7 @@ internal static class CatalogEndpoints
 
     private static async Task<Ok<StudyListResponse>> ListStudiesAsync(string? limit, InstanceRecordCache records, CancellationToken cancellationToken)
     {
-        var count = ParseBounded(limit, "limit", DefaultStudyLimit, InstanceRecords.MaxStudyListLimit);
+        var count = QueryArguments.Bounded(limit, "limit", DefaultStudyLimit, InstanceRecords.MaxStudyListLimit);
         var studies = await records.Catalog.ListRecentStudiesAsync(count, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new StudyListResponse(studies.Select(s => new StudyListItem(s.StudyInstanceUid, s.InstanceCount, s.SeriesCount, s.Modalities)).ToList()));
     }
@@ -57,8 +55,8 @@ internal static class CatalogEndpoints
     private static async Task<Ok<StudyInstancesResponse>> ListStudyInstancesAsync(
         string studyInstanceUid, string? limit, InstanceRecordCache records, CancellationToken cancellationToken)
     {
-        CheckUid(studyInstanceUid, "Study Instance UID");
-        var count = ParseBounded(limit, "limit", DefaultInstanceLimit, MaxInstanceLimit);
+        QueryArguments.Uid(studyInstanceUid, "Study Instance UID");
+        var count = QueryArguments.Bounded(limit, "limit", DefaultInstanceLimit, MaxInstanceLimit);
         var members = await records.Catalog.GetStudyInstancesAsync(studyInstanceUid, cancellationToken).ConfigureAwait(false);
         if (members.Count == 0)
         {
@@ -76,7 +74,7 @@ internal static class CatalogEndpoints
     private static async Task<IResult> ThumbnailAsync(
         string sopInstanceUid, string? size, HttpContext context, InstanceThumbnails thumbnails, CancellationToken cancellationToken)
     {
-        var pixels = ParseBounded(size, "size", InstanceThumbnails.DefaultSize, InstanceThumbnails.MaxSize, InstanceThumbnails.MinSize);
+        var pixels = QueryArguments.Bounded(size, "size", InstanceThumbnails.DefaultSize, InstanceThumbnails.MaxSize, InstanceThumbnails.MinSize);
         var (path, entityTag, lastModified) = await thumbnails.LocateAsync(sopInstanceUid, pixels, cancellationToken).ConfigureAwait(false);
         var response = context.Response;
         // Private: the image belongs to a patient and is only for the key holder's browser, never a shared cache.
@@ -91,28 +89,5 @@ internal static class CatalogEndpoints
         var thumbnail = await thumbnails.RenderAsync(path, entityTag, lastModified, pixels, cancellationToken).ConfigureAwait(false);
         response.Headers.LastModified = HeaderUtilities.FormatDate(thumbnail.LastModified);
         return TypedResults.Bytes(thumbnail.Png, "image/png");
-    }
-
-    private static int ParseBounded(string? value, string name, int fallback, int max, int min = 1)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
-        {
-            throw QueryProblemException.InvalidArgument($"{name} must be a whole number from {min} to {max}.");
-        }
-
-        return parsed;
-    }
-
-    private static void CheckUid(string uid, string what)
-    {
-        if (!DicomUid.IsValid(uid))
-        {
-            throw QueryProblemException.InvalidArgument($"The {what} is not a valid DICOM UID (digits and dots, at most 64 characters, PS3.5 9.1).");
-        }
     }
 }

@@ -44,11 +44,7 @@ internal sealed class InstanceThumbnails : IDisposable
     /// </summary>
     public async Task<(string Path, string EntityTag, DateTimeOffset LastModified)> LocateAsync(string sopInstanceUid, int size, CancellationToken cancellationToken)
     {
-        if (!DicomUid.IsValid(sopInstanceUid))
-        {
-            throw QueryProblemException.InvalidArgument("The SOP Instance UID is not a valid DICOM UID (digits and dots, at most 64 characters, PS3.5 9.1).");
-        }
-
+        QueryArguments.Uid(sopInstanceUid, "SOP Instance UID");
         var records = await _records.GetManyAsync([sopInstanceUid], cancellationToken).ConfigureAwait(false);
         if (!records.TryGetValue(sopInstanceUid, out var record))
         {
