@@ -35,12 +35,15 @@ internal static class WebPage
             var content = Read(name);
             var entityTag = $"\"{Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 12))}\"";
             group.MapGet(route, (HttpContext context) => route == BasePath && !context.Request.Path.Value!.EndsWith('/')
-                ? TypedResults.Redirect(BasePath) // routing matches /ui for /ui/ too; the page's relative links need the slash
+                ? Home(context) // routing matches /ui for /ui/ too; the page's relative links need the slash
                 : Serve(context, content, contentType, entityTag));
         }
 
-        group.MapGet("/", () => TypedResults.Redirect(BasePath));
+        group.MapGet("/", Home);
     }
+
+    /// <summary>A redirect to the page that keeps a path base (a host mounted under a prefix behind a proxy).</summary>
+    private static IResult Home(HttpContext context) => TypedResults.Redirect(context.Request.PathBase.Add(BasePath).Value!);
 
     private static IResult Serve(HttpContext context, byte[] content, string contentType, string entityTag)
     {
