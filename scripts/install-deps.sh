@@ -11,6 +11,8 @@ have python3 || need+=(python3)
 # A Compose client for scripts/check-deployment.sh (`config` needs no engine): Debian 12 has no compose v2
 # plugin, its docker-compose (1.29) validates the same files.
 docker compose version >/dev/null 2>&1 || have docker-compose || need+=(docker-compose)
+# The web page's tests drive Debian's headless Chromium through Playwright (tests/Mth.Web.Tests).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${MTH_BENCH_DEPS:-0}" = 1 ]; then
   python3 -c 'import faiss, numpy' 2>/dev/null || need+=(python3-faiss python3-numpy)
 fi

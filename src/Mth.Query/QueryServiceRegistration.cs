@@ -9,10 +9,13 @@ using Mth.Encoding.Images;
 using Mth.Hosting;
 using Mth.Query.ActiveModel;
 using Mth.Hosting.Models;
+using Mth.Hosting.Storage;
 using Mth.Query.Api;
 using Mth.Query.Authentication;
 using Mth.Query.Health;
 using Mth.Query.Search;
+using Mth.Query.Thumbnails;
+using Mth.Query.Web;
 
 namespace Mth.Query;
 
@@ -29,6 +32,7 @@ public static class QueryServiceRegistration
         var services = builder.Services;
         services.AddValidatedOptions<QueryOptions>(QueryOptions.Section);
         services.AddValidatedOptions<ModelsOptions>(ModelsOptions.Section);
+        services.AddValidatedOptions<InstanceStoreOptions>(InstanceStoreOptions.Section);
 
         services.AddSingleton<ActiveSearch>();
         services.AddSingleton<SearchGenerationLoader>();
@@ -36,6 +40,7 @@ public static class QueryServiceRegistration
         services.AddHostedService(provider => provider.GetRequiredService<ActiveVersionFollower>());
         services.AddSingleton<InstanceRecordCache>();
         services.AddSingleton<SimilaritySearch>();
+        services.AddSingleton<InstanceThumbnails>();
         services.TryAddSingleton(ImageDecoderChain.Default);
 
         services.AddProblemDetails();
@@ -51,12 +56,16 @@ public static class QueryServiceRegistration
         return builder;
     }
 
-    /// <summary>Maps /v1 (similar instances, studies, uploads) and the OpenAPI document at /openapi/v1.json.</summary>
+    /// <summary>
+    /// Maps /v1 (similar instances, studies, uploads; stored studies, instances, thumbnails), the OpenAPI document at
+    /// /openapi/v1.json and the web page at /ui/ (/ redirects there).
+    /// </summary>
     public static IEndpointRouteBuilder MapMthQuery(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapOpenApi("/openapi/{documentName}.json");
         QueryEndpoints.MapV1(endpoints);
+        WebPage.Map(endpoints);
         return endpoints;
     }
 

@@ -1,4 +1,3 @@
-using Mth.Imaging;
 using Mth.Testing.Dicom;
 
 namespace Mth.Query.Tests;
@@ -6,19 +5,7 @@ namespace Mth.Query.Tests;
 /// <summary>Images to upload, made by the test: PNG (our encoder), JPEG (stb_image_write), DICOM Part 10 (Mth.Dicom).</summary>
 internal static class UploadImages
 {
-    public static byte[] Png(int seed, int size = 24)
-    {
-        var image = new FloatImage(size, size, 1);
-        var random = new Random(seed);
-        for (var i = 0; i < image.Data.Length; i++)
-        {
-            image.Data[i] = (float)random.NextDouble();
-        }
-
-        using var stream = new MemoryStream();
-        PngEncoder.Write(stream, image);
-        return stream.ToArray();
-    }
+    public static byte[] Png(int seed, int size = 24) => Mth.Testing.Images.NoiseImage.Png(seed, size);
 
     public static byte[] Jpeg(int seed, int size = 24)
     {

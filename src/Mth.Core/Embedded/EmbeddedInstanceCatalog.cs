@@ -134,6 +134,15 @@ public sealed class EmbeddedInstanceCatalog : IInstanceCatalog, IDisposable
         }
     }
 
+    public ValueTask<IReadOnlyList<StudySummary>> ListRecentStudiesAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        InstanceRecords.ValidateStudyListLimit(limit);
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_table.RecentStudies(limit));
+        }
+    }
+
     public ValueTask<bool> DeleteAsync(string sopInstanceUid, CancellationToken cancellationToken = default)
     {
         InstanceRecords.ValidateUid(sopInstanceUid, nameof(sopInstanceUid));

@@ -29,6 +29,14 @@ public interface IInstanceCatalog
     /// <summary>The SOP Instance UIDs recorded for a study.</summary>
     ValueTask<IReadOnlyList<string>> GetStudyInstancesAsync(string studyInstanceUid, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// At most <paramref name="limit"/> studies, the one whose instances changed last first ("recently stored"):
+    /// a study moves to the front when one of its records is stored or replaced by a different one (the same record
+    /// again moves nothing); studies left without instances are not listed. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> unless 1 &lt;= limit &lt;= <see cref="InstanceRecords.MaxStudyListLimit"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<StudySummary>> ListRecentStudiesAsync(int limit, CancellationToken cancellationToken = default);
+
     ValueTask<bool> DeleteAsync(string sopInstanceUid, CancellationToken cancellationToken = default);
 
     ValueTask<long> CountAsync(CancellationToken cancellationToken = default);

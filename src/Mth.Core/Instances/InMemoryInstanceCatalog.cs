@@ -56,6 +56,16 @@ public sealed class InMemoryInstanceCatalog : IInstanceCatalog
         }
     }
 
+    public ValueTask<IReadOnlyList<StudySummary>> ListRecentStudiesAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        InstanceRecords.ValidateStudyListLimit(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_table.RecentStudies(limit));
+        }
+    }
+
     public ValueTask<bool> DeleteAsync(string sopInstanceUid, CancellationToken cancellationToken = default)
     {
         InstanceRecords.ValidateUid(sopInstanceUid, nameof(sopInstanceUid));
@@ -76,50 +86,65 @@ public sealed class InMemoryInstanceCatalog : IInstanceCatalog
     }
 }
 
-/// <summary>Records by SOP Instance UID and the SOP Instance UIDs of each study; not thread-safe (callers lock).</summary>
+/// <summary>
+/// Records by SOP Instance UID, each study's instances, series and modalities, and the studies in the order of their
+/// last change; not thread-safe (callers lock). Every change of a record takes the next sequence number: a study's
+/// place in <see cref="RecentStudies"/> is its last change, and <see cref="Records"/> lists records in the order of
+/// their last change, so that replaying them (a compacted log) rebuilds the same order.
+/// </summary>
 internal sealed class InstanceTable
 {
-    private readonly Dictionary<string, InstanceRecord> _records = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _studies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (InstanceRecord Record, long Sequence)> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StudyEntry> _studies = new(StringComparer.Ordinal);
+    private readonly SortedSet<(long Sequence, string Study)> _recent = [];
+    private long _sequence;
 
     public int Count => _records.Count;
 
-    public IEnumerable<InstanceRecord> Records => _records.Values;
+    /// <summary>Every record, the least recently changed first.</summary>
+    public IEnumerable<InstanceRecord> Records => _records.Values.OrderBy(r => r.Sequence).Select(r => r.Record);
 
     /// <summary>False when the same record was already there (nothing changed).</summary>
     public bool Put(InstanceRecord record)
     {
         if (_records.TryGetValue(record.SopInstanceUid, out var existing))
         {
-            if (existing == record)
+            if (existing.Record == record)
             {
                 return false;
             }
 
-            RemoveFromStudy(existing);
+            RemoveFromStudy(existing.Record);
         }
 
-        _records[record.SopInstanceUid] = record;
-        if (!_studies.TryGetValue(record.StudyInstanceUid, out var members))
+        var sequence = ++_sequence;
+        _records[record.SopInstanceUid] = (record, sequence);
+        if (!_studies.TryGetValue(record.StudyInstanceUid, out var study))
         {
-            members = new HashSet<string>(StringComparer.Ordinal);
-            _studies.Add(record.StudyInstanceUid, members);
+            study = new StudyEntry();
+            _studies.Add(record.StudyInstanceUid, study);
+        }
+        else
+        {
+            _recent.Remove((study.Sequence, record.StudyInstanceUid));
         }
 
-        members.Add(record.SopInstanceUid);
+        study.Add(record);
+        study.Sequence = sequence;
+        _recent.Add((sequence, record.StudyInstanceUid));
         return true;
     }
 
-    public InstanceRecord? Get(string sopInstanceUid) => _records.GetValueOrDefault(sopInstanceUid);
+    public InstanceRecord? Get(string sopInstanceUid) => _records.TryGetValue(sopInstanceUid, out var entry) ? entry.Record : null;
 
     public IReadOnlyDictionary<string, InstanceRecord> GetMany(IEnumerable<string> sopInstanceUids)
     {
         var found = new Dictionary<string, InstanceRecord>(StringComparer.Ordinal);
         foreach (var uid in sopInstanceUids)
         {
-            if (_records.TryGetValue(uid, out var record))
+            if (_records.TryGetValue(uid, out var entry))
             {
-                found[uid] = record;
+                found[uid] = entry.Record;
             }
         }
 
@@ -127,7 +152,11 @@ internal sealed class InstanceTable
     }
 
     public IReadOnlyList<string> StudyInstances(string studyInstanceUid) =>
-        _studies.TryGetValue(studyInstanceUid, out var members) ? members.Order(StringComparer.Ordinal).ToArray() : [];
+        _studies.TryGetValue(studyInstanceUid, out var study) ? study.Members.Order(StringComparer.Ordinal).ToArray() : [];
+
+    /// <summary>The <paramref name="limit"/> most recently changed studies, newest first.</summary>
+    public IReadOnlyList<StudySummary> RecentStudies(int limit) =>
+        _recent.Reverse().Take(limit).Select(e => _studies[e.Study].Summary(e.Study)).ToList();
 
     public bool Delete(string sopInstanceUid)
     {
@@ -136,15 +165,65 @@ internal sealed class InstanceTable
             return false;
         }
 
-        RemoveFromStudy(existing);
+        RemoveFromStudy(existing.Record);
         return true;
     }
 
     private void RemoveFromStudy(InstanceRecord record)
     {
-        if (_studies.TryGetValue(record.StudyInstanceUid, out var members) && members.Remove(record.SopInstanceUid) && members.Count == 0)
+        if (_studies.TryGetValue(record.StudyInstanceUid, out var study) && study.Remove(record) && study.Members.Count == 0)
         {
             _studies.Remove(record.StudyInstanceUid);
+            _recent.Remove((study.Sequence, record.StudyInstanceUid));
+        }
+    }
+
+    /// <summary>A study's instances and how many of them each series and modality has.</summary>
+    private sealed class StudyEntry
+    {
+        public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+
+        public long Sequence { get; set; }
+
+        private readonly Dictionary<string, int> _series = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _modalities = new(StringComparer.Ordinal);
+
+        public void Add(InstanceRecord record)
+        {
+            if (Members.Add(record.SopInstanceUid))
+            {
+                Increment(_series, record.SeriesInstanceUid, 1);
+                Increment(_modalities, record.Modality, 1);
+            }
+        }
+
+        public bool Remove(InstanceRecord record)
+        {
+            if (!Members.Remove(record.SopInstanceUid))
+            {
+                return false;
+            }
+
+            Increment(_series, record.SeriesInstanceUid, -1);
+            Increment(_modalities, record.Modality, -1);
+            return true;
+        }
+
+        public StudySummary Summary(string studyInstanceUid) => new(
+            studyInstanceUid, Members.Count, _series.Count,
+            _modalities.Keys.Where(m => m.Length > 0).Order(StringComparer.Ordinal).ToArray());
+
+        private static void Increment(Dictionary<string, int> counts, string key, int by)
+        {
+            var count = counts.GetValueOrDefault(key) + by;
+            if (count > 0)
+            {
+                counts[key] = count;
+            }
+            else
+            {
+                counts.Remove(key);
+            }
         }
     }
 }

@@ -11,6 +11,16 @@ public static class InstanceRecords
     public const int MaxStorageKeyLength = 1024;
     public const int MaxTextLength = 64;
 
+    /// <summary>The most studies one <see cref="IInstanceCatalog.ListRecentStudiesAsync"/> call returns.</summary>
+    public const int MaxStudyListLimit = 1000;
+
+    public static int ValidateStudyListLimit(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxStudyListLimit);
+        return limit;
+    }
+
     public static bool IsValidUid(ReadOnlySpan<char> uid)
     {
         if (uid.IsEmpty || uid.Length > MaxUidLength || uid[0] == '.' || uid[^1] == '.')

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,6 +49,8 @@ internal static class QueryEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        CatalogEndpoints.Map(v1);
+
         // Unknown paths (404) and wrong methods (405) get their problem details from the status code pages.
         return v1;
     }
@@ -76,20 +77,7 @@ internal static class QueryEndpoints
         return TypedResults.Ok(await search.ByImageAsync(file, count, searchLevel, cancellationToken).ConfigureAwait(false));
     }
 
-    private static int ParseK(string? k, QueryOptions options)
-    {
-        if (string.IsNullOrEmpty(k))
-        {
-            return options.DefaultK;
-        }
-
-        if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > options.MaxK)
-        {
-            throw QueryProblemException.InvalidArgument($"k must be a whole number from 1 to {options.MaxK}.");
-        }
-
-        return value;
-    }
+    private static int ParseK(string? k, QueryOptions options) => QueryArguments.Bounded(k, "k", options.DefaultK, options.MaxK);
 
     /// <summary>Kestrel's body limit for the upload endpoint (the service's own check gives the precise 413).</summary>
     private sealed class UploadSizeLimit(long maxRequestBodySize) : IRequestSizeLimitMetadata

@@ -34,7 +34,7 @@ internal sealed class SimilaritySearch : IDisposable
     /// <summary>The stored instance's nearest instances in the active version; the instance itself is left out.</summary>
     public async Task<SimilarResponse> ByInstanceAsync(string sopInstanceUid, int k, CancellationToken cancellationToken)
     {
-        CheckUid(sopInstanceUid, "SOP Instance UID");
+        QueryArguments.Uid(sopInstanceUid, "SOP Instance UID");
         using var lease = Lease();
         var generation = lease.Generation;
         var code = await generation.Search.GetCodeAsync(sopInstanceUid, cancellationToken).ConfigureAwait(false)
@@ -52,7 +52,7 @@ internal sealed class SimilaritySearch : IDisposable
     /// <summary>Other studies ranked by their best match to any instance of the stored study; the study's own instances are left out.</summary>
     public async Task<SimilarResponse> ByStudyAsync(string studyInstanceUid, int k, CancellationToken cancellationToken)
     {
-        CheckUid(studyInstanceUid, "Study Instance UID");
+        QueryArguments.Uid(studyInstanceUid, "Study Instance UID");
         using var lease = Lease();
         var generation = lease.Generation;
         var members = await _records.Catalog.GetStudyInstancesAsync(studyInstanceUid, cancellationToken).ConfigureAwait(false);
@@ -162,14 +162,6 @@ internal sealed class SimilaritySearch : IDisposable
     }
 
     private ActiveSearch.Lease Lease() => _active.Acquire() ?? throw QueryProblemException.NoActiveModel();
-
-    private static void CheckUid(string uid, string what)
-    {
-        if (!DicomUid.IsValid(uid))
-        {
-            throw QueryProblemException.InvalidArgument($"The {what} is not a valid DICOM UID (digits and dots, at most 64 characters, PS3.5 9.1).");
-        }
-    }
 
     private static SimilarResponse InstanceAnswer(string version, int k, SimilarQuery query, IReadOnlyList<Neighbor> neighbours, IReadOnlyDictionary<string, InstanceRecord> records) =>
         new(version, "instance", k, true, query, neighbours.Select((n, i) =>

@@ -55,6 +55,27 @@ public sealed class EmbeddedInstanceCatalogTests : InstanceCatalogContract, IDis
     }
 
     [Fact]
+    public async Task The_order_of_recent_studies_and_their_counts_survive_a_restart()
+    {
+        var folder = Path.Combine(_root, "recent");
+        var studies = Enumerable.Range(0, 6).Select(_ => Uid()).ToList();
+        var catalog = Open(folder);
+        foreach (var study in studies)
+        {
+            await catalog.PutManyAsync([Record(study), Record(study, modality: "CT")]);
+        }
+
+        await catalog.PutAsync(Record(studies[1], modality: "PT"));
+        var before = await catalog.ListRecentStudiesAsync(10);
+        catalog.Dispose();
+
+        var after = await Open(folder).ListRecentStudiesAsync(10);
+        Assert.Equal(studies[1], after[0].StudyInstanceUid);
+        Assert.Equal(before.Select(s => (s.StudyInstanceUid, s.InstanceCount, s.SeriesCount, string.Join(',', s.Modalities))),
+            after.Select(s => (s.StudyInstanceUid, s.InstanceCount, s.SeriesCount, string.Join(',', s.Modalities))));
+    }
+
+    [Fact]
     public async Task A_write_cut_short_by_a_crash_is_dropped_and_later_writes_are_kept()
     {
         var folder = Path.Combine(_root, "torn");

@@ -53,8 +53,11 @@ public sealed class AuthenticationTests(RedisServerFixture single, RedisClusterF
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi/v1.json"))!;
 
-        var paths = document["paths"]!.AsObject().Select(p => p.Key).Order().ToList();
-        Assert.Equal(["/v1/instances/{sopInstanceUid}/similar", "/v1/similar", "/v1/studies/{studyInstanceUid}/similar"], paths);
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal([
+            "/v1/instances/{sopInstanceUid}/similar", "/v1/instances/{sopInstanceUid}/thumbnail", "/v1/similar",
+            "/v1/studies", "/v1/studies/{studyInstanceUid}/instances", "/v1/studies/{studyInstanceUid}/similar"], paths);
+        Assert.Equal(["image/png"], document["paths"]!["/v1/instances/{sopInstanceUid}/thumbnail"]!["get"]!["responses"]!["200"]!["content"]!.AsObject().Select(c => c.Key));
         var scheme = document["components"]!["securitySchemes"]!["MthApiKey"]!;
         Assert.Equal("apiKey", scheme["type"]!.GetValue<string>());
         Assert.Equal("X-Api-Key", scheme["name"]!.GetValue<string>());

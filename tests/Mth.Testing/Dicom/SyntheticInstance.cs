@@ -56,6 +56,18 @@ public sealed record SyntheticInstance
     /// <summary>The storage key the instance store uses: Study/Series/Sop.dcm.</summary>
     public string StorageKey => $"{StudyInstanceUid}/{SeriesInstanceUid}/{SopInstanceUid}.dcm";
 
+    /// <summary>The instance catalog's record of this instance, stored under <see cref="StorageKey"/>.</summary>
+    public Mth.Core.Instances.InstanceRecord ToInstanceRecord() => new()
+    {
+        SopInstanceUid = SopInstanceUid,
+        StudyInstanceUid = StudyInstanceUid,
+        SeriesInstanceUid = SeriesInstanceUid,
+        SopClassUid = SopClassUid,
+        Modality = Modality,
+        BodyPartExamined = BodyPartExamined,
+        StorageKey = StorageKey,
+    };
+
     public DicomDataSet ToDataSet()
     {
         var data = new DicomDataSet();

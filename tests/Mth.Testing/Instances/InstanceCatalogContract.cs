@@ -144,6 +144,92 @@ public abstract class InstanceCatalogContract
         Assert.Equal(30, (await catalog.GetStudyInstancesAsync(study)).Count);
     }
 
+    [Fact]
+    public async Task Recent_studies_list_the_last_changed_study_first_with_its_counts_and_modalities()
+    {
+        var catalog = await CreateCatalogAsync();
+        var (first, second, third) = (Uid(), Uid(), Uid());
+        var series = Uid();
+        await catalog.PutManyAsync([Record(first) with { SeriesInstanceUid = series }, Record(first, modality: "PT") with { SeriesInstanceUid = series }, Record(first, modality: "CT")]);
+        await catalog.PutManyAsync(Enumerable.Range(0, 3).Select(_ => Record(second, modality: "")).ToList());
+        await catalog.PutAsync(Record(third));
+
+        var recent = await catalog.ListRecentStudiesAsync(10);
+        Assert.Equal([third, second, first], recent.Select(s => s.StudyInstanceUid));
+        Assert.Equal((3, 2, "CT,MR,PT"), (recent[2].InstanceCount, recent[2].SeriesCount, string.Join(',', recent[2].Modalities)));
+        Assert.Equal((3, 3, ""), (recent[1].InstanceCount, recent[1].SeriesCount, string.Join(',', recent[1].Modalities)));
+        Assert.Equal(["MR"], recent[0].Modalities);
+
+        await catalog.PutAsync(Record(first, modality: "US"));
+        Assert.Equal([first, third], (await catalog.ListRecentStudiesAsync(2)).Select(s => s.StudyInstanceUid));
+        Assert.Equal(["CT", "MR", "PT", "US"], (await catalog.ListRecentStudiesAsync(1))[0].Modalities);
+    }
+
+    [Fact]
+    public async Task Storing_the_same_records_again_does_not_move_a_study_up()
+    {
+        var catalog = await CreateCatalogAsync();
+        var older = Enumerable.Range(0, 4).Select(_ => Record(Uid())).ToList();
+        var newer = Record();
+        await catalog.PutManyAsync(older);
+        await catalog.PutAsync(newer);
+        await catalog.PutManyAsync(older);
+        await catalog.PutAsync(older[0]);
+        Assert.Equal(newer.StudyInstanceUid, (await catalog.ListRecentStudiesAsync(1))[0].StudyInstanceUid);
+    }
+
+    [Fact]
+    public async Task Recent_studies_follow_replaced_moved_and_deleted_instances()
+    {
+        var catalog = await CreateCatalogAsync();
+        var study = Uid();
+        var a = Record(study, modality: "CT");
+        var b = Record(study, modality: "MR");
+        await catalog.PutManyAsync([a, b]);
+        var other = Record();
+        await catalog.PutAsync(other);
+
+        // b becomes CT in a new series: the study counts follow and the study moves up.
+        await catalog.PutAsync(b with { Modality = "CT", SeriesInstanceUid = a.SeriesInstanceUid });
+        var top = (await catalog.ListRecentStudiesAsync(5))[0];
+        Assert.Equal((study, 2, 1, "CT"), (top.StudyInstanceUid, top.InstanceCount, top.SeriesCount, string.Join(',', top.Modalities)));
+
+        // a moves to the other study; then b is deleted: the emptied study is no longer listed.
+        await catalog.PutAsync(a with { StudyInstanceUid = other.StudyInstanceUid });
+        Assert.True(await catalog.DeleteAsync(b.SopInstanceUid));
+        var recent = await catalog.ListRecentStudiesAsync(5);
+        var remaining = Assert.Single(recent);
+        Assert.Equal((other.StudyInstanceUid, 2, 2), (remaining.StudyInstanceUid, remaining.InstanceCount, remaining.SeriesCount));
+        Assert.Equal(["CT", "MR"], remaining.Modalities);
+    }
+
+    [Fact]
+    public async Task Many_newer_studies_emptied_by_deletes_are_passed_over()
+    {
+        var catalog = await CreateCatalogAsync();
+        var live = Record();
+        await catalog.PutAsync(live);
+        var emptied = Enumerable.Range(0, 7).Select(_ => Record()).ToList();
+        await catalog.PutManyAsync(emptied);
+        foreach (var record in emptied)
+        {
+            Assert.True(await catalog.DeleteAsync(record.SopInstanceUid));
+        }
+
+        Assert.Equal(live.StudyInstanceUid, Assert.Single(await catalog.ListRecentStudiesAsync(1)).StudyInstanceUid);
+        Assert.Equal(live.StudyInstanceUid, Assert.Single(await catalog.ListRecentStudiesAsync(10)).StudyInstanceUid);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(InstanceRecords.MaxStudyListLimit + 1)]
+    public async Task A_study_list_limit_outside_its_bounds_is_refused(int limit)
+    {
+        var catalog = await CreateCatalogAsync();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await catalog.ListRecentStudiesAsync(limit));
+    }
+
     [Theory]
     [InlineData("../../etc/passwd")]
     [InlineData("/abs/path.dcm")]
