@@ -81,10 +81,14 @@ public sealed class ModelReleaseTests(RabbitMqFixture broker, RedisServerFixture
         // Announced once the job was listed, every arriving instance was written live into the new version: into both
         // versions while the job ran, or into the new one alone after the switch. How many overlapped the job depends on
         // timing; the rule itself is pinned deterministically by the test below, whose job never leaves Running.
-        // (Waited for, not read at once: live encoding may still run after the switch. An instance written into the old
-        // version alone would never get here, and the wait fails naming what arrived.)
-        var encoded = await progress.WaitForAsync<InstanceEncoded>(
-            m => arriving.All(a => m.Any(e => e.Message.SopInstanceUid == a.SopInstanceUid && e.Message.ModelVersion == "brain-2")), Bound);
+        // Live encoding may go on after the switch: wait for every arrival's messages. A write into both versions
+        // publishes the new version's message first, so the recorder may lag it by a moment only.
+        await progress.WaitForAsync<InstanceEncoded>(m => arriving.All(a => m.Any(e => e.Message.SopInstanceUid == a.SopInstanceUid)), Bound);
+        List<string> WrittenIntoTheOldVersionOnly() => arriving.Select(a => a.SopInstanceUid)
+            .Where(uid => !progress.Received<InstanceEncoded>().Any(m => m.Message.SopInstanceUid == uid && m.Message.ModelVersion == "brain-2")).ToList();
+        await Eventually.HoldsAsync(() => Task.FromResult(WrittenIntoTheOldVersionOnly().Count == 0), TimeSpan.FromSeconds(10),
+            () => Task.FromResult($"arrivals written live into brain-1 but not brain-2: {string.Join(", ", WrittenIntoTheOldVersionOnly())}"));
+        var encoded = progress.Received<InstanceEncoded>();
         var intoBoth = arriving.Count(a => encoded.Any(m => m.Message.SopInstanceUid == a.SopInstanceUid && m.Message.ModelVersion == "brain-1"));
         output.WriteLine($"{intoBoth} of {arriving.Count} instances announced during the re-encoding were written live into both versions");
         var index = (await world.Catalog.OpenActiveAsync())!;
@@ -115,12 +119,12 @@ public sealed class ModelReleaseTests(RabbitMqFixture broker, RedisServerFixture
 
         var arriving = world.StoreInstances(20, seed: 500);
         await world.PublishAsync(arriving.Select(i => EncoderWorld.Announce(i)));
-        var encoded = await recorder.WaitForAsync<InstanceEncoded>(m => m.Count >= 2 * arriving.Count, Bound);
+        // The active version is written last and its message published last: once each arrival has it, every write is done.
+        await recorder.WaitForAsync<InstanceEncoded>(m => arriving.All(a => m.Any(e => e.Message.SopInstanceUid == a.SopInstanceUid && e.Message.ModelVersion == "brain-1")), Bound);
 
         Assert.Equal(ReencodingJobPhase.Running, (await world.Jobs.GetAsync("brain-2"))!.Phase);
         Assert.Equal("brain-1", await world.Catalog.GetActiveVersionAsync());
-        var versions = new[] { ("brain-1", current), ("brain-2", released) };
-        foreach (var (version, package) in versions)
+        foreach (var (version, package) in new[] { ("brain-1", current), ("brain-2", released) })
         {
             var index = (await world.Catalog.OpenVersionAsync(version))!;
             Assert.Equal(arriving.Count, await index.CountAsync());
@@ -128,9 +132,18 @@ public sealed class ModelReleaseTests(RabbitMqFixture broker, RedisServerFixture
             foreach (var instance in arriving)
             {
                 var image = ImageDecoderChain.Default.Decode(await File.ReadAllBytesAsync(Path.Combine(world.Store, instance.StorageKey)));
-                var expected = BinaryCode.FromBytes(await model.EncodeAsync(image));
-                Assert.Equal(expected, await index.GetCodeAsync(instance.SopInstanceUid));
-                Assert.Equal(expected.ToHex(), encoded.Single(m => m.Message.SopInstanceUid == instance.SopInstanceUid && m.Message.ModelVersion == version).Message.Code);
+                Assert.Equal(BinaryCode.FromBytes(await model.EncodeAsync(image)), await index.GetCodeAsync(instance.SopInstanceUid));
+            }
+        }
+
+        // One InstanceEncoded per version written, carrying that version's code.
+        var encoded = await recorder.WaitForAsync<InstanceEncoded>(m => m.Count >= 2 * arriving.Count, Bound);
+        foreach (var instance in arriving)
+        {
+            foreach (var version in new[] { "brain-1", "brain-2" })
+            {
+                var code = await (await world.Catalog.OpenVersionAsync(version))!.GetCodeAsync(instance.SopInstanceUid);
+                Assert.Equal(code!.ToHex(), encoded.Single(m => m.Message.SopInstanceUid == instance.SopInstanceUid && m.Message.ModelVersion == version).Message.Code);
             }
         }
     }
