@@ -16,45 +16,22 @@ public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
     private const byte DeleteKind = 2;
 
     private readonly CoordinationTable _table;
-    private readonly RecordLog _log;
-    private readonly FileStream _lockFile;
+    private readonly OwnedRecordLog _log;
     private readonly Lock _lock = new();
-    private long _compactedLength;
 
-    private EmbeddedCoordinationStore(CoordinationTable table, RecordLog log, FileStream lockFile)
+    private EmbeddedCoordinationStore(CoordinationTable table, OwnedRecordLog log)
     {
         _table = table;
         _log = log;
-        _lockFile = lockFile;
-        _compactedLength = log.Length;
     }
 
     /// <summary>Opens (or creates) the store in <paramref name="folder"/>. Throws <see cref="IOException"/> when another process holds it.</summary>
     public static EmbeddedCoordinationStore Open(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        Directory.CreateDirectory(folder);
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(folder, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"The coordination folder {folder} is in use by another process.", e);
-        }
-
-        try
-        {
-            var table = new CoordinationTable();
-            var log = RecordLog.Open(Path.Combine(folder, "coordination.log"), "MTHCRD01"u8, payload => Apply(table, payload));
-            return new EmbeddedCoordinationStore(table, log, lockFile);
-        }
-        catch
-        {
-            lockFile.Dispose();
-            throw;
-        }
+        var table = new CoordinationTable();
+        var log = OwnedRecordLog.Open(folder, "coordination.log", "MTHCRD01"u8, payload => Apply(table, payload), CompactAfterBytes, "coordination");
+        return new EmbeddedCoordinationStore(table, log);
     }
 
     public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default)
@@ -112,17 +89,12 @@ public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
         lock (_lock)
         {
             _log.Dispose();
-            _lockFile.Dispose();
         }
     }
 
     private void CompactIfLarge()
     {
-        if (_log.Length > CompactAfterBytes && _log.Length > 2 * _compactedLength)
-        {
-            _log.Rewrite(_table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)).ToList());
-            _compactedLength = _log.Length;
-        }
+        _log.CompactIfLarge(() => _table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)).ToList());
     }
 
     /// <summary>[u8 kind][u16 key length][key ASCII][i64 revision][value UTF-8].</summary>

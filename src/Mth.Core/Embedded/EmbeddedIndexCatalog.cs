@@ -37,15 +37,7 @@ public sealed class EmbeddedIndexCatalog : IIndexCatalog, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Directory.CreateDirectory(Path.Combine(root, "versions"));
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"The index folder {root} is in use by another process.", e);
-        }
+        var lockFile = FolderLock.Acquire(root, "index");
 
         var path = Path.Combine(root, "catalog.json");
         var catalog = File.Exists(path)

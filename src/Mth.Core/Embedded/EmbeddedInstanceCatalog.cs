@@ -20,45 +20,22 @@ public sealed class EmbeddedInstanceCatalog : IInstanceCatalog, IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly InstanceTable _table;
-    private readonly RecordLog _log;
-    private readonly FileStream _lockFile;
+    private readonly OwnedRecordLog _log;
     private readonly Lock _lock = new();
-    private long _compactedLength;
 
-    private EmbeddedInstanceCatalog(InstanceTable table, RecordLog log, FileStream lockFile)
+    private EmbeddedInstanceCatalog(InstanceTable table, OwnedRecordLog log)
     {
         _table = table;
         _log = log;
-        _lockFile = lockFile;
-        _compactedLength = log.Length;
     }
 
     /// <summary>Opens (or creates) the catalog in <paramref name="folder"/>. Throws <see cref="IOException"/> when another process holds it.</summary>
     public static EmbeddedInstanceCatalog Open(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        Directory.CreateDirectory(folder);
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(folder, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"The instance catalog folder {folder} is in use by another process.", e);
-        }
-
-        try
-        {
-            var table = new InstanceTable();
-            var log = RecordLog.Open(Path.Combine(folder, "instances.log"), "MTHINS01"u8, payload => Apply(table, payload));
-            return new EmbeddedInstanceCatalog(table, log, lockFile);
-        }
-        catch
-        {
-            lockFile.Dispose();
-            throw;
-        }
+        var table = new InstanceTable();
+        var log = OwnedRecordLog.Open(folder, "instances.log", "MTHINS01"u8, payload => Apply(table, payload), CompactAfterBytes, "instance catalog");
+        return new EmbeddedInstanceCatalog(table, log);
     }
 
     public ValueTask PutAsync(InstanceRecord record, CancellationToken cancellationToken = default) =>
@@ -174,17 +151,12 @@ public sealed class EmbeddedInstanceCatalog : IInstanceCatalog, IDisposable
         lock (_lock)
         {
             _log.Dispose();
-            _lockFile.Dispose();
         }
     }
 
     private void CompactIfLarge()
     {
-        if (_log.Length > CompactAfterBytes && _log.Length > 2 * _compactedLength)
-        {
-            _log.Rewrite(_table.Records.Select(PutPayload));
-            _compactedLength = _log.Length;
-        }
+        _log.CompactIfLarge(() => _table.Records.Select(PutPayload));
     }
 
     private static byte[] PutPayload(InstanceRecord record)
