@@ -7,6 +7,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have redis-server || need+=(redis-server)
 have rabbitmq-server || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 have storescu || need+=(dcmtk)
+# GDCM: a second independent DICOM implementation, for the colour conversions where dcmtk departs from PS3.3.
+have gdcmconv || need+=(libgdcm-tools)
 have python3 || need+=(python3)
 # A Compose client for scripts/check-deployment.sh (`config` needs no engine): Debian 12 has no compose v2
 # plugin, its docker-compose (1.29) validates the same files.

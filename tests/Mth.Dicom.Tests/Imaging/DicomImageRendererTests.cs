@@ -162,7 +162,8 @@ public sealed class DicomImageRendererTests : IDisposable
     /// The conversion is exactly PS3.3 C.7.6.3.1.2 (chroma offset 128, rounding once at the end).
     /// dcmtk's 8-bit path truncates each term through integer tables and centres chroma on
     /// 127.5, which puts it up to 2 grey levels from the exact result: against dcmtk the
-    /// tolerance is 2, against the formula it is rounding only.
+    /// tolerance is 2, against the formula it is rounding only, and against GDCM (a second
+    /// independent implementation, which follows the formula) it is 1 grey level.
     /// </remarks>
     [Theory]
     [InlineData(0)]
@@ -186,6 +187,63 @@ public sealed class DicomImageRendererTests : IDisposable
         }
 
         Assert.InRange(RenderComparison.MaxDifference(path, _directory, tolerance: 2), 0, 2);
+    }
+
+    [Fact]
+    public void A_ybr_full_image_renders_within_one_grey_level_of_gdcm()
+    {
+        // Every (Y, Cb, Cr) byte value occurs: 64 x 64 pixels of seeded random samples.
+        var interleaved = ImageFixtures.RandomBytes(64 * 64 * 3, 21);
+        var path = ImageFixtures.Colour(64, 64, "YBR_FULL", 0, interleaved).Write(_directory, "ybr-gdcm.dcm");
+
+        Assert.InRange(MaxDifferenceFromGdcm(path, 64, 64), 0, 1);
+    }
+
+    [Fact]
+    public void Planar_configuration_1_and_4_2_2_subsampling_render_as_the_equivalent_interleaved_full_image()
+    {
+        // GDCM converts only interleaved YBR_FULL: the other layouts are checked against it through
+        // the interleaved image that holds the same samples, which must render identically.
+        var interleaved = ImageFixtures.RandomBytes(10 * 16 * 3, 22);
+        var planar = ImageFixtures.Colour(10, 16, "YBR_FULL", 1, interleaved).Write(_directory, "ybr-planar.dcm");
+        var reference = ImageFixtures.Colour(10, 16, "YBR_FULL", 0, interleaved).Write(_directory, "ybr-interleaved.dcm");
+
+        var subsampled = ImageFixtures.RandomBytes(10 * 16 * 2, 23);
+        var full = new byte[10 * 16 * 3];
+        for (var pair = 0; pair < 80; pair++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                full[(pair * 2 + k) * 3] = subsampled[pair * 4 + k];
+                full[(pair * 2 + k) * 3 + 1] = subsampled[pair * 4 + 2];
+                full[(pair * 2 + k) * 3 + 2] = subsampled[pair * 4 + 3];
+            }
+        }
+
+        var packed = DicomDumpBuilder.WithSopCommon()
+            .Add("(0028,0002) US 3").Add("(0028,0004) CS [YBR_FULL_422]").Add("(0028,0006) US 0")
+            .Add("(0028,0010) US 10").Add("(0028,0011) US 16")
+            .Add("(0028,0100) US 8").Add("(0028,0101) US 8").Add("(0028,0102) US 7").Add("(0028,0103) US 0")
+            .AddBinary("7fe0,0010", "OB", subsampled)
+            .Write(_directory, "ybr-422.dcm");
+        var expanded = ImageFixtures.Colour(10, 16, "YBR_FULL", 0, full).Write(_directory, "ybr-422-expanded.dcm");
+
+        Assert.Equal(RenderData(reference), RenderData(planar));
+        Assert.Equal(RenderData(expanded), RenderData(packed));
+        Assert.InRange(MaxDifferenceFromGdcm(reference, 10, 16), 0, 1);
+        Assert.InRange(MaxDifferenceFromGdcm(expanded, 10, 16), 0, 1);
+    }
+
+    private int MaxDifferenceFromGdcm(string path, int rows, int columns)
+    {
+        using var file = DicomFile.Open(path);
+        return RenderComparison.MaxDifference(DicomImageRenderer.Render(file).Image, Gdcm.ConvertToRgb(path, rows, columns, _directory));
+    }
+
+    private static float[] RenderData(string path)
+    {
+        using var file = DicomFile.Open(path);
+        return DicomImageRenderer.Render(file).Image.Data.ToArray();
     }
 
     [Fact]

@@ -13,7 +13,10 @@ public static class Dcmtk
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Full path of a dcmtk tool; throws when dcmtk is not installed.</summary>
-    public static string Locate(string tool)
+    public static string Locate(string tool) => Locate(tool, "dcmtk");
+
+    /// <summary>Full path of a command-line tool from a Debian <paramref name="package"/>; throws, naming the package, when it is missing.</summary>
+    public static string Locate(string tool, string package)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
         {
@@ -24,14 +27,17 @@ public static class Dcmtk
             }
         }
 
-        throw new InvalidOperationException($"dcmtk tool '{tool}' not found on PATH: install dcmtk (apt-get install dcmtk, or scripts/install-deps.sh).");
+        throw new InvalidOperationException($"{package} tool '{tool}' not found on PATH: install {package} (apt-get install {package}, or scripts/install-deps.sh).");
     }
 
     /// <summary>Runs a tool and returns its exit code, standard output and standard error.</summary>
     /// <remarks>Output is read as Latin-1 (byte for byte: dcmdump prints values undecoded) except dcm2json's, which is UTF-8.</remarks>
-    public static ToolResult Run(string tool, params string[] arguments)
+    public static ToolResult Run(string tool, params string[] arguments) => RunFrom("dcmtk", tool, arguments);
+
+    /// <summary>As <see cref="Run"/>, for a tool of another Debian package (GDCM's, for a second opinion).</summary>
+    public static ToolResult RunFrom(string package, string tool, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Locate(tool))
+        var start = new ProcessStartInfo(Locate(tool, package))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
