@@ -4,61 +4,89 @@ namespace Mth.Core.Coordination;
 public sealed class InMemoryCoordinationStore : ICoordinationStore
 {
     private readonly CoordinationTable _table = new();
-    private readonly Lock _lock = new();
 
-    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.Get(key));
+
+    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.TryWrite(key, value, expectedRevision, cancellationToken));
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.Delete(key));
+}
+
+/// <summary>
+/// Documents by key with the compare-and-set rules of <see cref="ICoordinationStore"/>, thread-safe. A persistent
+/// store passes hooks that journal each change before the table applies it (under the same lock, so the
+/// journal's order is the table's).
+/// </summary>
+internal sealed class CoordinationTable
+{
+    private readonly Dictionary<string, CoordinationDocument> _documents = new(StringComparer.Ordinal);
+    private readonly Action<CoordinationDocument>? _beforeWrite;
+    private readonly Action<string>? _beforeDelete;
+
+    public CoordinationTable(Action<CoordinationDocument>? beforeWrite = null, Action<string>? beforeDelete = null)
+    {
+        _beforeWrite = beforeWrite;
+        _beforeDelete = beforeDelete;
+    }
+
+    /// <summary>The lock that every operation holds; a persistent store takes it to compact its journal from <see cref="Documents"/>.</summary>
+    public Lock Lock { get; } = new();
+
+    /// <summary>The documents; read only while holding <see cref="Lock"/>.</summary>
+    public IEnumerable<CoordinationDocument> Documents => _documents.Values;
+
+    public CoordinationDocument? Get(string key)
     {
         CoordinationKeys.Validate(key);
-        lock (_lock)
+        lock (Lock)
         {
-            return ValueTask.FromResult(_table.Get(key));
+            return _documents.GetValueOrDefault(key);
         }
     }
 
-    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default)
+    /// <summary>Writes when the stored revision (0: absent) is <paramref name="expectedRevision"/>; returns the new revision, or null.</summary>
+    public long? TryWrite(string key, string value, long expectedRevision, CancellationToken cancellationToken)
     {
         CoordinationKeys.Validate(key);
         ArgumentNullException.ThrowIfNull(value);
         CoordinationKeys.CheckRevision(expectedRevision);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (Lock)
         {
-            if (_table.RevisionOf(key) != expectedRevision)
+            var current = _documents.TryGetValue(key, out var document) ? document.Revision : 0;
+            if (current != expectedRevision)
             {
-                return ValueTask.FromResult<long?>(null);
+                return null;
             }
 
-            return ValueTask.FromResult<long?>(_table.Set(key, value, expectedRevision + 1).Revision);
+            var written = new CoordinationDocument(key, value, expectedRevision + 1);
+            _beforeWrite?.Invoke(written);
+            _documents[key] = written;
+            return written.Revision;
         }
     }
 
-    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    public bool Delete(string key)
     {
         CoordinationKeys.Validate(key);
-        lock (_lock)
+        lock (Lock)
         {
-            return ValueTask.FromResult(_table.Remove(key));
+            if (!_documents.ContainsKey(key))
+            {
+                return false;
+            }
+
+            _beforeDelete?.Invoke(key);
+            return _documents.Remove(key);
         }
     }
-}
 
-/// <summary>Documents by key; not thread-safe (callers lock).</summary>
-internal sealed class CoordinationTable
-{
-    private readonly Dictionary<string, CoordinationDocument> _documents = new(StringComparer.Ordinal);
+    /// <summary>Applies a change read back from a journal, without the hooks (used while opening, before any caller).</summary>
+    public void Restore(CoordinationDocument document) => _documents[document.Key] = document;
 
-    public IEnumerable<CoordinationDocument> Documents => _documents.Values;
-
-    public CoordinationDocument? Get(string key) => _documents.GetValueOrDefault(key);
-
-    public long RevisionOf(string key) => _documents.TryGetValue(key, out var document) ? document.Revision : 0;
-
-    public CoordinationDocument Set(string key, string value, long revision)
-    {
-        var document = new CoordinationDocument(key, value, revision);
-        _documents[key] = document;
-        return document;
-    }
-
-    public bool Remove(string key) => _documents.Remove(key);
+    /// <inheritdoc cref="Restore(CoordinationDocument)"/>
+    public void RestoreDeletion(string key) => _documents.Remove(key);
 }

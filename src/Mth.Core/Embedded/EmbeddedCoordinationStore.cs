@@ -16,85 +16,57 @@ public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
     private const byte DeleteKind = 2;
 
     private readonly CoordinationTable _table;
-    private readonly OwnedRecordLog _log;
-    private readonly Lock _lock = new();
+    private OwnedRecordLog? _log;
 
-    private EmbeddedCoordinationStore(CoordinationTable table, OwnedRecordLog log)
+    private EmbeddedCoordinationStore()
     {
-        _table = table;
-        _log = log;
+        // Every change is appended (and fsync'd) before the table applies it, under the table's lock.
+        _table = new CoordinationTable(
+            beforeWrite: document => AppendAndCompact(WritePayload(document.Key, document.Value, document.Revision)),
+            beforeDelete: key => AppendAndCompact(DeletePayload(key)));
     }
+
+    private OwnedRecordLog Log => _log ?? throw new ObjectDisposedException(nameof(EmbeddedCoordinationStore));
 
     /// <summary>Opens (or creates) the store in <paramref name="folder"/>. Throws <see cref="IOException"/> when another process holds it.</summary>
     public static EmbeddedCoordinationStore Open(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var table = new CoordinationTable();
-        var log = OwnedRecordLog.Open(folder, "coordination.log", "MTHCRD01"u8, payload => Apply(table, payload), CompactAfterBytes, "coordination");
-        return new EmbeddedCoordinationStore(table, log);
+        var store = new EmbeddedCoordinationStore();
+        store._log = OwnedRecordLog.Open(folder, "coordination.log", "MTHCRD01"u8, payload => Apply(store._table, payload), CompactAfterBytes, "coordination");
+        return store;
     }
 
-    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        CoordinationKeys.Validate(key);
-        lock (_lock)
-        {
-            return ValueTask.FromResult(_table.Get(key));
-        }
-    }
+    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.Get(key));
 
-    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default)
-    {
-        CoordinationKeys.Validate(key);
-        ArgumentNullException.ThrowIfNull(value);
-        CoordinationKeys.CheckRevision(expectedRevision);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            if (_table.RevisionOf(key) != expectedRevision)
-            {
-                return ValueTask.FromResult<long?>(null);
-            }
+    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.TryWrite(key, value, expectedRevision, cancellationToken));
 
-            var revision = expectedRevision + 1;
-            _log.Append(WritePayload(key, value, revision));
-            _table.Set(key, value, revision);
-            CompactIfLarge();
-            return ValueTask.FromResult<long?>(revision);
-        }
-    }
-
-    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
-    {
-        CoordinationKeys.Validate(key);
-        lock (_lock)
-        {
-            if (_table.Get(key) is null)
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            var payload = new byte[1 + key.Length];
-            payload[0] = DeleteKind;
-            Encoding.ASCII.GetBytes(key, payload.AsSpan(1));
-            _log.Append(payload);
-            _table.Remove(key);
-            CompactIfLarge();
-            return ValueTask.FromResult(true);
-        }
-    }
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_table.Delete(key));
 
     public void Dispose()
     {
-        lock (_lock)
+        lock (_table.Lock)
         {
-            _log.Dispose();
+            _log?.Dispose();
         }
     }
 
-    private void CompactIfLarge()
+    private void AppendAndCompact(byte[] payload)
     {
-        _log.CompactIfLarge(() => _table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)).ToList());
+        Log.Append(payload);
+        // The change is not in the table yet: the compacted log is written from the table plus this record.
+        Log.CompactIfLarge(() => [.. _table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)), payload]);
+    }
+
+    private static byte[] DeletePayload(string key)
+    {
+        var payload = new byte[1 + key.Length];
+        payload[0] = DeleteKind;
+        Encoding.ASCII.GetBytes(key, payload.AsSpan(1));
+        return payload;
     }
 
     /// <summary>[u8 kind][u16 key length][key ASCII][i64 revision][value UTF-8].</summary>
@@ -118,10 +90,10 @@ public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
                 var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
                 var key = Encoding.ASCII.GetString(payload.Slice(3, keyLength));
                 var revision = BinaryPrimitives.ReadInt64LittleEndian(payload[(3 + keyLength)..]);
-                table.Set(key, Encoding.UTF8.GetString(payload[(3 + keyLength + 8)..]), revision);
+                table.Restore(new CoordinationDocument(key, Encoding.UTF8.GetString(payload[(3 + keyLength + 8)..]), revision));
                 break;
             case DeleteKind:
-                table.Remove(Encoding.ASCII.GetString(payload[1..]));
+                table.RestoreDeletion(Encoding.ASCII.GetString(payload[1..]));
                 break;
             default:
                 throw new InvalidDataException($"Unknown coordination log record kind {payload[0]}.");

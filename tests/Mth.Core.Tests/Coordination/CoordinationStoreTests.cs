@@ -50,4 +50,30 @@ public sealed class EmbeddedCoordinationStoreTests : CoordinationStoreContract, 
         Assert.Null(await reopened.GetAsync("gone"));
         Assert.Null(await reopened.TryWriteAsync("reencoding/job/v2", "stale", 1));
     }
+
+    [Fact]
+    public async Task A_compacted_log_keeps_the_latest_state_and_stays_small()
+    {
+        var folder = Path.Combine(_root, "compaction");
+        var store = Open(folder);
+        var large = new string('x', 200_000);
+        long revision = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            // 60 writes of 200 kB to one key (12 MB written) and a key created and deleted each time.
+            revision = (await store.TryWriteAsync("progress", large + i, revision))!.Value;
+            await store.TryWriteAsync($"transient/{i}", large, 0);
+            await store.DeleteAsync($"transient/{i}");
+        }
+
+        await store.TryWriteAsync("last", "deleted next", 0);
+        await store.DeleteAsync("last");
+        store.Dispose();
+
+        Assert.InRange(new FileInfo(Path.Combine(folder, "coordination.log")).Length, 0, 8L << 20);
+        var reopened = Open(folder);
+        Assert.Equal(new CoordinationDocument("progress", large + 59, 60), await reopened.GetAsync("progress"));
+        Assert.Null(await reopened.GetAsync("transient/59"));
+        Assert.Null(await reopened.GetAsync("last"));
+    }
 }
