@@ -1,32 +1,38 @@
 namespace Mth.Core.Coordination;
 
 /// <summary>Coordination documents in process memory (one process, nothing survives a restart).</summary>
-public sealed class InMemoryCoordinationStore : ICoordinationStore
+public sealed class InMemoryCoordinationStore() : CoordinationTableStore(new CoordinationTable());
+
+/// <summary>A coordination store whose documents live in a <see cref="CoordinationTable"/> (persistent stores journal its changes).</summary>
+public abstract class CoordinationTableStore : ICoordinationStore
 {
-    private readonly CoordinationTable _table = new();
+    private protected CoordinationTableStore(CoordinationTable table) => Table = table;
+
+    private protected CoordinationTable Table { get; }
 
     public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.Get(key));
+        ValueTask.FromResult(Table.Get(key));
 
     public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.TryWrite(key, value, expectedRevision, cancellationToken));
+        ValueTask.FromResult(Table.TryWrite(key, value, expectedRevision, cancellationToken));
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.Delete(key));
+        ValueTask.FromResult(Table.Delete(key));
 }
 
 /// <summary>
 /// Documents by key with the compare-and-set rules of <see cref="ICoordinationStore"/>, thread-safe. A persistent
-/// store passes hooks that journal each change before the table applies it (under the same lock, so the
+/// store sets hooks that journal each change before the table applies it (under the same lock, so the
 /// journal's order is the table's).
 /// </summary>
 internal sealed class CoordinationTable
 {
     private readonly Dictionary<string, CoordinationDocument> _documents = new(StringComparer.Ordinal);
-    private readonly Action<CoordinationDocument>? _beforeWrite;
-    private readonly Action<string>? _beforeDelete;
+    private Action<CoordinationDocument>? _beforeWrite;
+    private Action<string>? _beforeDelete;
 
-    public CoordinationTable(Action<CoordinationDocument>? beforeWrite = null, Action<string>? beforeDelete = null)
+    /// <summary>Hooks that journal each change before it is applied; set once, by a persistent store, after replaying its journal.</summary>
+    public void JournalWith(Action<CoordinationDocument> beforeWrite, Action<string> beforeDelete)
     {
         _beforeWrite = beforeWrite;
         _beforeDelete = beforeDelete;

@@ -9,56 +9,46 @@ namespace Mth.Core.Embedded;
 /// appended to <c>coordination.log</c> (a <see cref="RecordLog"/>, fsync'd before the call returns) and
 /// compacted once it is larger than 4 MiB and twice its size after the last compaction. One process owns the folder.
 /// </summary>
-public sealed class EmbeddedCoordinationStore : ICoordinationStore, IDisposable
+public sealed class EmbeddedCoordinationStore : CoordinationTableStore, IDisposable
 {
     private const long CompactAfterBytes = 4L << 20;
     private const byte WriteKind = 1;
     private const byte DeleteKind = 2;
 
-    private readonly CoordinationTable _table;
-    private OwnedRecordLog? _log;
+    private readonly OwnedRecordLog _log;
 
-    private EmbeddedCoordinationStore()
+    private EmbeddedCoordinationStore(CoordinationTable table, OwnedRecordLog log)
+        : base(table)
     {
+        _log = log;
         // Every change is appended (and fsync'd) before the table applies it, under the table's lock.
-        _table = new CoordinationTable(
-            beforeWrite: document => AppendAndCompact(WritePayload(document.Key, document.Value, document.Revision)),
-            beforeDelete: key => AppendAndCompact(DeletePayload(key)));
+        table.JournalWith(
+            document => AppendAndCompact(WritePayload(document.Key, document.Value, document.Revision)),
+            key => AppendAndCompact(DeletePayload(key)));
     }
-
-    private OwnedRecordLog Log => _log ?? throw new ObjectDisposedException(nameof(EmbeddedCoordinationStore));
 
     /// <summary>Opens (or creates) the store in <paramref name="folder"/>. Throws <see cref="IOException"/> when another process holds it.</summary>
     public static EmbeddedCoordinationStore Open(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var store = new EmbeddedCoordinationStore();
-        store._log = OwnedRecordLog.Open(folder, "coordination.log", "MTHCRD01"u8, payload => Apply(store._table, payload), CompactAfterBytes, "coordination");
-        return store;
+        var table = new CoordinationTable();
+        var log = OwnedRecordLog.Open(folder, "coordination.log", "MTHCRD01"u8, payload => Apply(table, payload), CompactAfterBytes, "coordination");
+        return new EmbeddedCoordinationStore(table, log);
     }
-
-    public ValueTask<CoordinationDocument?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.Get(key));
-
-    public ValueTask<long?> TryWriteAsync(string key, string value, long expectedRevision, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.TryWrite(key, value, expectedRevision, cancellationToken));
-
-    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_table.Delete(key));
 
     public void Dispose()
     {
-        lock (_table.Lock)
+        lock (Table.Lock)
         {
-            _log?.Dispose();
+            _log.Dispose();
         }
     }
 
     private void AppendAndCompact(byte[] payload)
     {
-        Log.Append(payload);
+        _log.Append(payload);
         // The change is not in the table yet: the compacted log is written from the table plus this record.
-        Log.CompactIfLarge(() => [.. _table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)), payload]);
+        _log.CompactIfLarge(() => [.. Table.Documents.Select(d => WritePayload(d.Key, d.Value, d.Revision)), payload]);
     }
 
     private static byte[] DeletePayload(string key)
