@@ -220,12 +220,7 @@ public sealed class DicomImageRendererTests : IDisposable
             }
         }
 
-        var packed = DicomDumpBuilder.WithSopCommon()
-            .Add("(0028,0002) US 3").Add("(0028,0004) CS [YBR_FULL_422]").Add("(0028,0006) US 0")
-            .Add("(0028,0010) US 10").Add("(0028,0011) US 16")
-            .Add("(0028,0100) US 8").Add("(0028,0101) US 8").Add("(0028,0102) US 7").Add("(0028,0103) US 0")
-            .AddBinary("7fe0,0010", "OB", subsampled)
-            .Write(_directory, "ybr-422.dcm");
+        var packed = Ybr422(subsampled).Write(_directory, "ybr-422.dcm");
         var expanded = ImageFixtures.Colour(10, 16, "YBR_FULL", 0, full).Write(_directory, "ybr-422-expanded.dcm");
 
         Assert.Equal(RenderData(reference), RenderData(planar));
@@ -233,6 +228,13 @@ public sealed class DicomImageRendererTests : IDisposable
         Assert.InRange(MaxDifferenceFromGdcm(reference, 10, 16), 0, 1);
         Assert.InRange(MaxDifferenceFromGdcm(expanded, 10, 16), 0, 1);
     }
+
+    /// <summary>10 rows of 16 YBR_FULL_422 pixels: pairs of Y1 Y2 Cb Cr bytes.</summary>
+    private static DicomDumpBuilder Ybr422(byte[] samples) => DicomDumpBuilder.WithSopCommon()
+        .Add("(0028,0002) US 3").Add("(0028,0004) CS [YBR_FULL_422]").Add("(0028,0006) US 0")
+        .Add("(0028,0010) US 10").Add("(0028,0011) US 16")
+        .Add("(0028,0100) US 8").Add("(0028,0101) US 8").Add("(0028,0102) US 7").Add("(0028,0103) US 0")
+        .AddBinary("7fe0,0010", "OB", samples);
 
     private int MaxDifferenceFromGdcm(string path, int rows, int columns)
     {
@@ -250,12 +252,7 @@ public sealed class DicomImageRendererTests : IDisposable
     public void A_ybr_full_422_image_shares_chroma_between_pixel_pairs()
     {
         var samples = ImageFixtures.RandomBytes(10 * 16 * 2, 15);
-        var path = DicomDumpBuilder.WithSopCommon()
-            .Add("(0028,0002) US 3").Add("(0028,0004) CS [YBR_FULL_422]").Add("(0028,0006) US 0")
-            .Add("(0028,0010) US 10").Add("(0028,0011) US 16")
-            .Add("(0028,0100) US 8").Add("(0028,0101) US 8").Add("(0028,0102) US 7").Add("(0028,0103) US 0")
-            .AddBinary("7fe0,0010", "OB", samples)
-            .Write(_directory, "ybr422.dcm");
+        var path = Ybr422(samples).Write(_directory, "ybr422.dcm");
 
         using (var file = DicomFile.Open(path))
         {
