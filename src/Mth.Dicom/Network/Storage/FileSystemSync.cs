@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Mth.Dicom.Network.Storage;
 
@@ -17,6 +18,40 @@ public static class FileSystemSync
         }
 
         WithDescriptor(directory, static fd => fsync(fd), "fsync");
+    }
+
+    /// <summary>
+    /// fdatasync: the file's data, and the metadata needed to read it back, are durable. Where the
+    /// file's blocks are already allocated and written (a pre-written journal segment), this is one
+    /// device flush with no file-system journal commit.
+    /// </summary>
+    public static void FlushData(SafeFileHandle file, string what)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ThrowIfUnsupported();
+        if (fdatasync((int)file.DangerousGetHandle()) != 0)
+        {
+            throw new IOException($"fdatasync of {what} failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
+        }
+    }
+
+    /// <summary>fsync of an open file: data and metadata durable (its name is not: flush the folder for that).</summary>
+    public static void Flush(SafeFileHandle file, string what)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ThrowIfUnsupported();
+        if (fsync((int)file.DangerousGetHandle()) != 0)
+        {
+            throw new IOException($"fsync of {what} failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
+        }
+    }
+
+    private static void ThrowIfUnsupported()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Flushing a file handle is implemented for POSIX systems only.");
+        }
     }
 
     private static void WithDescriptor(string path, Func<int, int> operation, string what)
@@ -45,6 +80,9 @@ public static class FileSystemSync
 
     [DllImport("libc", SetLastError = true)]
     private static extern int fsync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fdatasync(int fd);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
