@@ -56,7 +56,7 @@ internal sealed class InstanceJournal : IAsyncDisposable
         _segments = new Segment[state.SegmentCount];
         for (var i = 0; i < _segments.Length; i++)
         {
-            _segments[i] = new Segment(File.OpenHandle(SegmentPath(directory, i), FileMode.Open, FileAccess.ReadWrite, FileShare.None), i);
+            _segments[i] = new Segment(File.OpenHandle(SegmentPath(directory, i), FileMode.Open, FileAccess.ReadWrite, FileShare.Read), i);
         }
 
         _checkpointer = Task.Run(RunCheckpointerAsync);

@@ -39,7 +39,7 @@ internal sealed class JournalCheckpointFile : IDisposable
             return null;
         }
 
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         var buffer = new byte[RecordSize];
         JournalCheckpoint? best = null;
         var bestSlot = 0;
