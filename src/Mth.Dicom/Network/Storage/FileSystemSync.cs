@@ -8,6 +8,7 @@ namespace Mth.Dicom.Network.Storage;
 public static class FileSystemSync
 {
     private const int ReadOnly = 0;
+    private const uint SyncFileRangeWrite = 2;
 
     /// <summary>fsync of a directory: makes the names created, renamed or removed in it durable. No-op on Windows, where NTFS journals them.</summary>
     public static void FlushDirectory(string directory)
@@ -43,6 +44,21 @@ public static class FileSystemSync
         if (fsync((int)file.DangerousGetHandle()) != 0)
         {
             throw new IOException($"fsync of {what} failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
+        }
+    }
+
+    /// <summary>
+    /// Starts writing back a file's dirty pages without waiting (Linux sync_file_range; elsewhere
+    /// nothing). Started for many files before they are fsynced, their block allocations land in
+    /// one file-system transaction, so the fsyncs share one journal commit instead of one each.
+    /// </summary>
+    public static void StartWriteBack(SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (OperatingSystem.IsLinux())
+        {
+            // A hint only: if it fails, the fsync that follows still writes everything.
+            _ = sync_file_range((int)file.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
         }
     }
 
@@ -83,6 +99,9 @@ public static class FileSystemSync
 
     [DllImport("libc", SetLastError = true)]
     private static extern int fdatasync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int sync_file_range(int fd, long offset, long nbytes, uint flags);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);

@@ -350,24 +350,35 @@ internal sealed class InstanceJournal : IAsyncDisposable
 
     private static void FlushFiles(List<MaterialisedFile> files)
     {
-        Parallel.ForEach(files.Select(f => f.Path).Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 8 }, path =>
+        const int batch = 256;
+        var paths = files.Select(f => f.Path).Distinct(StringComparer.Ordinal).ToList();
+        for (var start = 0; start < paths.Count; start += batch)
         {
-            SafeFileHandle handle;
+            var handles = new List<SafeFileHandle>(batch);
             try
             {
-                handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                // Taken away by its consumer since it was written: nothing of it is left to make durable.
-                return;
-            }
+                foreach (var path in paths.Skip(start).Take(batch))
+                {
+                    try
+                    {
+                        handles.Add(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+                    }
+                    catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                    {
+                        // Taken away by its consumer since it was written: nothing of it is left to make durable.
+                    }
+                }
 
-            using (handle)
-            {
-                FileSystemSync.Flush(handle, "a stored instance");
+                // Write-back of all first, then the fsyncs: they then wait on one shared journal commit.
+                handles.ForEach(FileSystemSync.StartWriteBack);
+                Parallel.ForEach(handles, new ParallelOptions { MaxDegreeOfParallelism = 8 }, handle => FileSystemSync.Flush(handle, "a stored instance"));
             }
-        });
+            finally
+            {
+                handles.ForEach(h => h.Dispose());
+            }
+        }
+
         foreach (var folder in files.Select(f => Path.GetDirectoryName(f.Path)!).Distinct(StringComparer.Ordinal))
         {
             FileSystemSync.FlushDirectory(folder);
