@@ -8,6 +8,7 @@ using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
 using Mth.Dicom.Network.UpperLayer;
 using Mth.Dicom.Network.Storage;
+using Mth.Dicom.Network.Storage.Journal;
 using Mth.Testing.Dicom;
 using Mth.Testing.DicomNetwork;
 
@@ -53,7 +54,7 @@ public static class DicomBenchmark
             ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
             ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
             ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
-            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct)),
+            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB)),
             ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
         };
 
@@ -119,11 +120,12 @@ public static class DicomBenchmark
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
     internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
-        int expected, CancellationToken cancellationToken)
+        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null)
     {
         Directory.CreateDirectory(received);
+        var journal = journalMaxKiB is { } kib ? new InstanceJournalOptions { MaxInstanceSize = kib * 1024 } : new InstanceJournalOptions();
         await using var store = durability is { } mode
-            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode })
+            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode, Journal = journal })
             : null;
         await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store ?? (IDicomStoreHandler)new DiscardingHandler());
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
@@ -131,6 +133,13 @@ public static class DicomBenchmark
         if (server.Statistics.InstancesStored != expected)
         {
             throw new InvalidOperationException($"Our SCP stored {server.Statistics.InstancesStored} of {expected} instances.");
+        }
+
+        if (durability == DurabilityMode.WriteAheadJournal)
+        {
+            var statistics = store!.Statistics;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  journal, {associations} association(s): {statistics.InstancesJournaled} journaled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring), {statistics.Checkpoints} checkpoints in {seconds:0.000} s"));
         }
 
         return seconds;

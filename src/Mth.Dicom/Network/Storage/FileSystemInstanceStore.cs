@@ -169,6 +169,11 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 {
                     FileSystemSync.Flush(file, "a stored instance");
                 }
+                else
+                {
+                    // Write-back starts now, in the background, rather than in one burst at the checkpoint.
+                    FileSystemSync.StartWriteBack(file);
+                }
             }
 
             File.Move(temporary, finalPath, overwrite: true);
