@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Mth.Dicom.Network;
 using Mth.Dicom.Network.Server;
 using Mth.Dicom.Network.Storage;
@@ -96,7 +95,7 @@ public sealed class WriteAheadJournalTests : IDisposable
         Assert.True(File.Exists(restarted.PathFor(instances[0].Uid)));
         Assert.True(File.Exists(restarted.PathFor(instances[1].Uid)));
         Assert.False(File.Exists(restarted.PathFor(instances[2].Uid)));
-        Assert.Equal(instances[1].DataSet, DataSetOf(restarted.PathFor(instances[1].Uid)));
+        Assert.Equal(instances[1].DataSet, Part10Bytes.DataSetOf(restarted.PathFor(instances[1].Uid)));
     }
 
     [Fact]
@@ -138,7 +137,7 @@ public sealed class WriteAheadJournalTests : IDisposable
         await using var restarted = JournalStore(_afterCrash.Path, ring);
         Assert.Equal(4, restarted.Statistics.InstancesRecovered);
         Assert.Equal(4, Directory.EnumerateFiles(_afterCrash.Path, "*.dcm").Count());
-        Assert.All(second, s => Assert.Equal(s.DataSet, DataSetOf(restarted.PathFor(s.Uid))));
+        Assert.All(second, s => Assert.Equal(s.DataSet, Part10Bytes.DataSetOf(restarted.PathFor(s.Uid))));
     }
 
     [Fact]
@@ -197,7 +196,7 @@ public sealed class WriteAheadJournalTests : IDisposable
 
         Assert.Equal(40, store.Statistics.InstancesJournaled + store.Statistics.InstancesWrittenDirectly);
         Assert.Equal(store.Statistics.RingFullFallbacks, store.Statistics.InstancesWrittenDirectly);
-        Assert.All(instances, i => Assert.Equal(i.DataSet, DataSetOf(store.PathFor(i.Uid))));
+        Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(store.PathFor(i.Uid))));
     }
 
     private static FileSystemInstanceStore JournalStore(string root, InstanceJournalOptions journal) =>
@@ -221,13 +220,6 @@ public sealed class WriteAheadJournalTests : IDisposable
         return bytes;
     }
 
-    /// <summary>The data set part of a stored Part 10 file (after its file meta).</summary>
-    private static byte[] DataSetOf(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var metaGroupLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(128 + 4 + 8));
-        return bytes[(int)(128 + 4 + 12 + metaGroupLength)..];
-    }
 
     /// <summary>What a power loss right now could leave: the flushed journal, and none of the files written since the last checkpoint.</summary>
     private static void CrashCopy(string root, string target)
