@@ -88,6 +88,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         if (!await gathered.FillAsync(dataSet, _journal.MaxPayloadLength - meta.Length, cancellationToken).ConfigureAwait(false))
         {
             // Too big for the journal: streamed to its own file, whose flushes its size amortises; memory stays bounded.
+            _journal.ReleaseEarlierRecordsOf(finalPath);
             using var rest = gathered.OpenRead(dataSet);
             await StoreFileAsync(request, rest, finalPath, cancellationToken).ConfigureAwait(false);
             return DimseStatus.Success;
@@ -102,6 +103,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         IReadOnlyList<ReadOnlyMemory<byte>> part10 = [meta, .. gathered.Chunks];
         if (await _journal.TryAppendAsync(Path.GetFileName(finalPath), part10, cancellationToken).ConfigureAwait(false) is not { } sequence)
         {
+            _journal.ReleaseEarlierRecordsOf(finalPath);
             WriteFile(finalPath, part10, durable: true);
             FileSystemSync.FlushDirectory(RootDirectory);
             Statistics.CountWrittenDirectly();

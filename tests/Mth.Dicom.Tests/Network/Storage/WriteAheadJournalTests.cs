@@ -159,6 +159,29 @@ public sealed class WriteAheadJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journaled_instance_replaced_by_a_bigger_one_through_its_file_is_not_put_back_by_replay()
+    {
+        var uid = DicomTestInstances.NewUid();
+        var bigger = DataSet(40_000, 2);
+        await using (var store = JournalStore(_received.Path, new InstanceJournalOptions
+        {
+            MaxInstanceSize = 16 * 1024, CheckpointEveryRecords = int.MaxValue, CheckpointInterval = TimeSpan.FromHours(1),
+        }))
+        {
+            await StoreDirectAsync(store, uid, DataSet(8_000, 1));
+            await StoreDirectAsync(store, uid, bigger);
+            Assert.Equal(1, store.Statistics.InstancesJournaled);
+            Assert.Equal(1, store.Statistics.InstancesWrittenDirectly);
+            CrashCopy(_received.Path, _afterCrash.Path);
+            File.Copy(store.PathFor(uid), Path.Combine(_afterCrash.Path, Path.GetFileName(store.PathFor(uid))));
+        }
+
+        await using var restarted = JournalStore(_afterCrash.Path, NoCheckpoints);
+        Assert.Equal(0, restarted.Statistics.InstancesRecovered);
+        Assert.Equal(bigger, Part10Bytes.DataSetOf(restarted.PathFor(uid)));
+    }
+
+    [Fact]
     public async Task A_full_ring_refuses_a_record_at_once_and_takes_records_again_after_a_checkpoint()
     {
         var options = new InstanceJournalOptions

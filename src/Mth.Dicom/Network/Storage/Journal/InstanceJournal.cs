@@ -185,6 +185,25 @@ internal sealed class InstanceJournal : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Called before <paramref name="path"/> is written durably outside the journal (an instance too
+    /// big for it, or a full ring): if an earlier record of that file still awaits its checkpoint,
+    /// the checkpoint runs now, so that no replay after a crash puts the older instance back over
+    /// the newer one.
+    /// </summary>
+    public void ReleaseEarlierRecordsOf(string path)
+    {
+        lock (_gate)
+        {
+            if (!_materialised.Exists(f => string.Equals(f.Path, path, StringComparison.Ordinal)))
+            {
+                return;
+            }
+        }
+
+        Checkpoint();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
