@@ -54,7 +54,8 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         FileSystemSync.FlushDirectory(RootDirectory);
         PartialInstanceFile.RemoveLeftovers(_incoming, _log);
         _committer = options.Durability == DurabilityMode.GroupCommit ? new GroupCommitter(options.MaxGroupSize) : null;
-        if (options.Durability == DurabilityMode.WriteAheadJournal)
+        // The journal flushes open handles with fdatasync (POSIX); on Windows the store falls back to an fsync each.
+        if (options.Durability == DurabilityMode.WriteAheadJournal && !OperatingSystem.IsWindows())
         {
             // Opening replays what a crash may have left only in the journal, before anything new is received.
             _journal = InstanceJournal.Open(Path.Combine(RootDirectory, InstanceJournal.FolderName), options.Journal, Restore,
@@ -76,6 +77,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         var finalPath = PathFor(request.SopInstanceUid);
         if (_journal is null)
         {
+            // FsyncEachInstance, GroupCommit, or the journal on Windows.
             await StoreFileAsync(request, dataSet, finalPath, cancellationToken).ConfigureAwait(false);
             return DimseStatus.Success;
         }

@@ -94,7 +94,7 @@ internal sealed class InstanceJournal : IAsyncDisposable
         }
 
         var state = new JournalCheckpoint(existing.State.JournalId, lastSequence, existing.State.SegmentSize, existing.State.SegmentCount);
-        var checkpoint = state.SegmentSize == options.SegmentSize && state.SegmentCount == options.SegmentCount
+        var checkpoint = state.SegmentSize == options.SegmentSize && state.SegmentCount == options.SegmentCount && SegmentsIntact(directory, state)
             ? Reopen(directory, lastSequence)
             : Create(directory, options, lastSequence);
         return new InstanceJournal(directory, options, log, statistics, checkpoint);
@@ -488,6 +488,10 @@ internal sealed class InstanceJournal : IAsyncDisposable
         var content = new byte[header.NameLength + header.PayloadLength];
         return RandomAccess.Read(handle, content, offset + JournalRecordHeader.Size) == content.Length && Crc32C.Compute(content) == header.ContentCrc;
     }
+
+    /// <summary>Every segment is there at its full size (a segment lost or cut short makes the journal be created anew, after replay).</summary>
+    private static bool SegmentsIntact(string directory, JournalCheckpoint state) =>
+        Enumerable.Range(0, state.SegmentCount).All(i => new FileInfo(SegmentPath(directory, i)) is { Exists: true } segment && segment.Length == state.SegmentSize);
 
     private static JournalCheckpointFile Reopen(string directory, long sequence)
     {
