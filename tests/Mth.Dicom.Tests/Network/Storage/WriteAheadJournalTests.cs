@@ -141,6 +141,38 @@ public sealed class WriteAheadJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journal_with_a_lost_segment_replays_what_is_left_and_is_created_anew()
+    {
+        var ring = new InstanceJournalOptions
+        {
+            SegmentSize = 64 * 1024, SegmentCount = 2, MaxInstanceSize = 16 * 1024,
+            CheckpointEveryRecords = int.MaxValue, CheckpointInterval = TimeSpan.FromHours(1),
+        };
+        // Four records of 12 KiB: all in segment 0 (a move to the next segment would start a checkpoint).
+        var instances = Enumerable.Range(0, 4).Select(i => (Uid: DicomTestInstances.NewUid(), DataSet: DataSet(8_000, i))).ToList();
+        await using (var store = JournalStore(_received.Path, ring))
+        {
+            foreach (var (uid, dataSet) in instances)
+            {
+                await StoreDirectAsync(store, uid, dataSet);
+            }
+
+            CrashCopy(_received.Path, _afterCrash.Path);
+        }
+
+        File.Delete(Path.Combine(_afterCrash.Path, InstanceJournal.FolderName, "segment-1.log"));
+        await using (var restarted = JournalStore(_afterCrash.Path, ring))
+        {
+            Assert.Equal(4, restarted.Statistics.InstancesRecovered);
+            Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(restarted.PathFor(i.Uid))));
+            await StoreDirectAsync(restarted, DicomTestInstances.NewUid(), DataSet(8_000, 99));
+            Assert.Equal(1, restarted.Statistics.InstancesJournaled);
+        }
+
+        Assert.Equal(64 * 1024, new FileInfo(Path.Combine(_afterCrash.Path, InstanceJournal.FolderName, "segment-1.log")).Length);
+    }
+
+    [Fact]
     public async Task Instances_above_the_journal_limit_are_streamed_to_their_file_and_fsynced_instead()
     {
         var small = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = 128, Columns = 128 });
