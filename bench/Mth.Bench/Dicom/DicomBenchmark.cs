@@ -8,6 +8,7 @@ using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
 using Mth.Dicom.Network.UpperLayer;
 using Mth.Dicom.Network.Storage;
+using Mth.Dicom.Network.Storage.Journal;
 using Mth.Testing.Dicom;
 using Mth.Testing.DicomNetwork;
 
@@ -16,7 +17,7 @@ namespace Mth.Bench.Dicom;
 /// <summary>
 /// <c>mth bench dicom</c>: how fast our storage SCP receives from dcmtk's storescu, next to
 /// dcmtk's own storescp in the same run, and how much memory a 500 MB instance costs it.
-/// Our SCP acknowledges only durable instances (fsync or group commit); storescp does not
+/// Our SCP acknowledges only durable instances (journal, fsync or group commit); storescp does not
 /// flush at all, so the ratio is a conservative one. Both sides use 128 KiB PDUs (storescu's
 /// maximum) and TCP_NODELAY.
 /// </summary>
@@ -53,6 +54,7 @@ public static class DicomBenchmark
             ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
             ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
             ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
+            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB)),
             ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
         };
 
@@ -118,11 +120,12 @@ public static class DicomBenchmark
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
     internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
-        int expected, CancellationToken cancellationToken)
+        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null)
     {
         Directory.CreateDirectory(received);
+        var journal = journalMaxKiB is { } kib ? new InstanceJournalOptions { MaxInstanceSize = kib * 1024 } : new InstanceJournalOptions();
         await using var store = durability is { } mode
-            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode })
+            ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode, Journal = journal })
             : null;
         await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store ?? (IDicomStoreHandler)new DiscardingHandler());
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
@@ -130,6 +133,13 @@ public static class DicomBenchmark
         if (server.Statistics.InstancesStored != expected)
         {
             throw new InvalidOperationException($"Our SCP stored {server.Statistics.InstancesStored} of {expected} instances.");
+        }
+
+        if (durability == DurabilityMode.WriteAheadJournal)
+        {
+            var statistics = store!.Statistics;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  journal, {associations} association(s): {statistics.InstancesJournaled} journaled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring), {statistics.Checkpoints} checkpoints in {seconds:0.000} s"));
         }
 
         return seconds;
@@ -155,44 +165,52 @@ public static class DicomBenchmark
     }
 
     /// <summary>
-    /// The file store alone, no network: how many small instances per second one writer can make
-    /// durable on this disk (fsync of the file, rename, fsync of the folder). On one association
-    /// the SCU waits for each answer, so no receiver that acknowledges durable instances only can
-    /// beat this rate there.
+    /// The file store alone, no network: how long one writer takes to make a small instance durable
+    /// on this disk, for each way of doing it. On one association the SCU waits for each answer,
+    /// so no receiver that acknowledges durable instances only can beat this rate there.
     /// </summary>
     private static async Task MeasureDurabilityFloorAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
     {
-        var root = Path.Combine(work, "floor");
         var dataSet = new byte[options.SmallSize * options.SmallSize * 2];
         var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
         var association = new AssociationContext(0, "BENCH", OurAeTitle, null, DicomImplementation.ClassUid, null);
         const int warmUp = 20;
         const int count = 200;
-        await FlushPageCacheAsync(cancellationToken);
-        await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root }))
+        var modes = new (DurabilityMode Mode, string How)[]
         {
-            var times = new List<double>(count);
-            for (var i = 0; i < warmUp + count; i++)
+            (DurabilityMode.FsyncEachInstance, "written, fsynced, renamed and its folder fsynced"),
+            (DurabilityMode.WriteAheadJournal, "appended to the journal and fdatasynced, then its file written and renamed"),
+        };
+        foreach (var (mode, how) in modes)
+        {
+            var root = Path.Combine(work, "floor");
+            await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root, Durability = mode }))
             {
-                var request = new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, DicomTestInstances.NewUid(), (ushort)i);
-                var watch = Stopwatch.StartNew();
-                await store.StoreAsync(request, new MemoryStream(dataSet), cancellationToken);
-                if (i >= warmUp)
+                await FlushPageCacheAsync(cancellationToken);
+                var times = new List<double>(count);
+                for (var i = 0; i < warmUp + count; i++)
                 {
-                    times.Add(watch.Elapsed.TotalMilliseconds);
+                    var request = new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, DicomTestInstances.NewUid(), (ushort)i);
+                    var watch = Stopwatch.StartNew();
+                    await store.StoreAsync(request, new MemoryStream(dataSet), cancellationToken);
+                    if (i >= warmUp)
+                    {
+                        times.Add(watch.Elapsed.TotalMilliseconds);
+                    }
                 }
+
+                var perInstance = Median(times);
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"Durable-write floor ({mode}): median {perInstance:0.00} ms (mean {times.Average():0.00} ms) per {dataSet.Length / 1024} KiB instance {how}: " +
+                    $"at most about {1000 / perInstance:0} durable instances/s on one association, network aside.");
+                report.AppendLine(line);
+                Console.Out.WriteLine(line);
             }
 
-            var perInstance = Median(times);
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"Durable-write floor of this disk: median {perInstance:0.00} ms (mean {times.Average():0.00} ms) per {dataSet.Length / 1024} KiB instance written, " +
-                $"fsynced, renamed and its folder fsynced: at most about {1000 / perInstance:0} durable instances/s on one association, network aside.");
-            report.AppendLine(line);
-            report.AppendLine();
-            Console.Out.WriteLine(line);
+            Directory.Delete(root, recursive: true);
         }
 
-        Directory.Delete(root, recursive: true);
+        report.AppendLine();
     }
 
     private static async Task MeasureMemoryAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)

@@ -28,6 +28,9 @@ internal sealed record DicomBenchmarkOptions
 
     public bool SkipMemory { get; init; }
 
+    /// <summary>Largest instance the journal receiver journals (KiB); null: the store's default.</summary>
+    public int? JournalMaxKiB { get; init; }
+
     public static DicomBenchmarkOptions Parse(string[] args)
     {
         var options = new DicomBenchmarkOptions();
@@ -44,8 +47,9 @@ internal sealed record DicomBenchmarkOptions
                 "--associations" => options with { Associations = NextInt() },
                 "--work" => options with { WorkDirectory = Next() },
                 "--skip-memory" => options with { SkipMemory = true },
+                "--journal-max-kib" => options with { JournalMaxKiB = NextInt() },
                 _ => throw new ArgumentException(
-                    $"Unknown option '{args[i]}'. Options: --small N --large N --big-mib N --repeat N --associations N --work DIR --skip-memory."),
+                    $"Unknown option '{args[i]}'. Options: --small N --large N --big-mib N --repeat N --associations N --work DIR --skip-memory --journal-max-kib N."),
             };
         }
 

@@ -50,12 +50,16 @@ public static class IngestBenchmark
         var context = new AcceptedPresentationContext(1, dataSets[0].SopClassUid, dataSets[0].TransferSyntax);
         var association = new AssociationContext(0, "BENCH", DicomBenchmark.OurAeTitle, null, DicomImplementation.ClassUid, null);
 
-        await using var fileStore = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = Path.Combine(work, "floor-file-store") });
+        await using var fileStore = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions
+        {
+            RootDirectory = Path.Combine(work, "floor-file-store"),
+            Durability = DurabilityMode.FsyncEachInstance,
+        });
         await using var ingest = await IngestBenchHost.StartAsync(Path.Combine(work, "floor-ingest"), DicomBenchmark.OurAeTitle, options.AmqpUri, cancellationToken: cancellationToken);
         var sequential = new SequentialOutboxWrites(Path.Combine(work, "floor-sequential"));
         var variants = new (string Name, IDicomStoreHandler Handler)[]
         {
-            ("file store: flush file, rename, flush folder (mth dicom receive)", fileStore),
+            ("file store: flush file, rename, flush folder (mth dicom receive --durability fsync)", fileStore),
             ("Ingest: flush file + event + outbox folder together, rename, flush folder", ingest.Store),
             ("diagnostic: flush file, event, outbox folder one after another, rename, flush folder", sequential),
         };

@@ -35,12 +35,19 @@ internal static class DicomNetworkCommands
         var allow = new Option<string[]>("--allow-calling") { Description = "Calling AE titles allowed to associate (repeatable; default: any)." , AllowMultipleArgumentsPerToken = true };
         var anyCalled = new Option<bool>("--accept-any-called") { Description = "Accept any called AE title, not only --aet." };
         var maxAssociations = new Option<int>("--max-associations") { Description = "Associations served at once.", DefaultValueFactory = _ => 32 };
-        var groupCommit = new Option<bool>("--group-commit") { Description = "Make concurrently received instances durable together (one syncfs per group) instead of an fsync each." };
+        var durability = new Option<string>("--durability")
+        {
+            Description = "How an instance is made durable before success is answered: journal (append to a pre-written write-ahead journal, "
+                + "one data flush; files flushed in bulk by checkpoints), fsync (fsync the file and its folder), group-commit (fsyncs shared by instances finished together).",
+            DefaultValueFactory = _ => "journal",
+        };
+        durability.AcceptOnlyFromAmong("journal", "fsync", "group-commit");
+        var groupCommit = new Option<bool>("--group-commit") { Description = "Same as --durability group-commit." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
 
         var command = new Command("receive", "Run a storage SCP that writes every received instance as a Part 10 file; stops on Ctrl-C or SIGTERM.")
         {
-            port, aet, output, bind, allow, anyCalled, maxAssociations, groupCommit, quiet,
+            port, aet, output, bind, allow, anyCalled, maxAssociations, durability, groupCommit, quiet,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,7 +75,12 @@ internal static class DicomNetworkCommands
                 await using var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions
                 {
                     RootDirectory = parse.GetValue(output)!.FullName,
-                    Durability = parse.GetValue(groupCommit) ? DurabilityMode.GroupCommit : DurabilityMode.FsyncEachInstance,
+                    Durability = parse.GetValue(groupCommit) ? DurabilityMode.GroupCommit : parse.GetValue(durability) switch
+                    {
+                        "fsync" => DurabilityMode.FsyncEachInstance,
+                        "group-commit" => DurabilityMode.GroupCommit,
+                        _ => DurabilityMode.WriteAheadJournal,
+                    },
                 }, log);
                 await using var server = new DicomServer(options, store, log);
                 server.Start(new IPEndPoint(address, listenPort));

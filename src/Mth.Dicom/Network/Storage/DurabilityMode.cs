@@ -12,4 +12,12 @@ public enum DurabilityMode
     /// directory flushed once for the whole group.
     /// </summary>
     GroupCommit,
+
+    /// <summary>
+    /// An instance up to the journal's size limit is appended to a pre-written write-ahead journal
+    /// and made durable there with one data flush (no file-system metadata to commit); its file is
+    /// then written without a flush, and made durable in bulk by a background checkpoint. Larger
+    /// instances take the fsync-each path. Recovery at start rewrites files from the journal.
+    /// </summary>
+    WriteAheadJournal,
 }

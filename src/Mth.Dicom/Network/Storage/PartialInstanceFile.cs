@@ -34,7 +34,7 @@ public sealed class PartialInstanceFile : IAsyncDisposable
     /// <summary>Creates a new partial file in <paramref name="incomingFolder"/>.</summary>
     public static PartialInstanceFile Create(string incomingFolder, IDicomNetworkLog? log = null)
     {
-        var path = System.IO.Path.Combine(incomingFolder, Guid.NewGuid().ToString("N") + PartialSuffix);
+        var path = NewTemporaryPath(incomingFolder);
         // No FileStream buffer: the data set is gathered into large blocks and written as they fill.
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
         return new PartialInstanceFile(path, file, log ?? NullDicomNetworkLog.Instance);
@@ -96,10 +96,18 @@ public sealed class PartialInstanceFile : IAsyncDisposable
 
         // The SCP could not check this data set while it streamed (deflated, or validation off): check what was written.
         _file.Position = meta.EncodedLength;
+        return await ValidateReceivedAsync(_file, request, readerOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks a received data set that the SCP could not validate as it streamed: well-formed, and the instance the command names.</summary>
+    /// <exception cref="DataSetRejectedException">It is not.</exception>
+    internal static async Task<DicomDataSetSummary> ValidateReceivedAsync(Stream dataSet, DicomStoreRequest request, DicomReaderOptions readerOptions,
+        CancellationToken cancellationToken)
+    {
         DicomDataSetSummary summary;
         try
         {
-            summary = await DicomDataSetValidator.ValidateAsync(_file, request.TransferSyntax, readerOptions, cancellationToken).ConfigureAwait(false);
+            summary = await DicomDataSetValidator.ValidateAsync(dataSet, request.TransferSyntax, readerOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (DicomFormatException ex)
         {
@@ -110,6 +118,9 @@ public sealed class PartialInstanceFile : IAsyncDisposable
         ValidatingDataSetStream.CheckIdentity(summary, request.SopClassUid, request.SopInstanceUid);
         return summary;
     }
+
+    /// <summary>A new temporary file name in <paramref name="incomingFolder"/>, removed at start by <see cref="RemoveLeftovers"/> if a crash leaves it.</summary>
+    internal static string NewTemporaryPath(string incomingFolder) => System.IO.Path.Combine(incomingFolder, Guid.NewGuid().ToString("N") + PartialSuffix);
 
     /// <summary>fsync: the bytes written are on disk (the name is not, until its folder is flushed or it is moved and that folder flushed).</summary>
     public void FlushToDisk() => _file.Flush(flushToDisk: true);
@@ -134,7 +145,7 @@ public sealed class PartialInstanceFile : IAsyncDisposable
         }
     }
 
-    private static void TryDelete(string path, IDicomNetworkLog log)
+    internal static void TryDelete(string path, IDicomNetworkLog log)
     {
         try
         {

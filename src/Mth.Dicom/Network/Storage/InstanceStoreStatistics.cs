@@ -1,0 +1,36 @@
+namespace Mth.Dicom.Network.Storage;
+
+/// <summary>What a <see cref="FileSystemInstanceStore"/> did since it was opened: which durable path each instance took, and the journal's work.</summary>
+public sealed class InstanceStoreStatistics
+{
+    private long _journaled;
+    private long _writtenDirectly;
+    private long _ringFull;
+    private long _recovered;
+    private long _checkpoints;
+
+    /// <summary>Instances acknowledged after their journal record was durable.</summary>
+    public long InstancesJournaled => Volatile.Read(ref _journaled);
+
+    /// <summary>Instances acknowledged after their own file was fsynced (FsyncEach, GroupCommit, instances above the journal's size limit, ring full).</summary>
+    public long InstancesWrittenDirectly => Volatile.Read(ref _writtenDirectly);
+
+    /// <summary>Journal-sized instances written directly because no journal segment was free in time.</summary>
+    public long RingFullFallbacks => Volatile.Read(ref _ringFull);
+
+    /// <summary>Instances rewritten from journal records at start (their files were not known to be durable).</summary>
+    public long InstancesRecovered => Volatile.Read(ref _recovered);
+
+    /// <summary>Checkpoints recorded (materialised files made durable and their records released).</summary>
+    public long Checkpoints => Volatile.Read(ref _checkpoints);
+
+    internal void CountJournaled() => Interlocked.Increment(ref _journaled);
+
+    internal void CountWrittenDirectly() => Interlocked.Increment(ref _writtenDirectly);
+
+    internal void CountRingFull() => Interlocked.Increment(ref _ringFull);
+
+    internal void CountRecovered() => Interlocked.Increment(ref _recovered);
+
+    internal void CountCheckpoint() => Interlocked.Increment(ref _checkpoints);
+}

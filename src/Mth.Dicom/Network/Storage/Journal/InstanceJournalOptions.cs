@@ -1,0 +1,47 @@
+namespace Mth.Dicom.Network.Storage.Journal;
+
+/// <summary>Size and rhythm of a store's write-ahead instance journal (<see cref="DurabilityMode.WriteAheadJournal"/>).</summary>
+public sealed class InstanceJournalOptions
+{
+    /// <summary>Bytes of one segment file; written with zeros once when the journal is created.</summary>
+    public long SegmentSize { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Segments in the ring (at least 2): one is written while the others wait for their checkpoint.</summary>
+    public int SegmentCount { get; init; } = 4;
+
+    /// <summary>
+    /// Largest instance (Part 10 bytes) gathered in memory and journaled. Bigger instances are
+    /// streamed to their file and fsynced as before: their size amortises the flushes, and
+    /// memory stays bounded. Journaling writes every byte twice (journal, then file); measured
+    /// on our test disk (docs/benchmarks.md, DICOM), that pays for 33 KB instances and not for
+    /// 525 KB ones, hence 256 KiB.
+    /// </summary>
+    public int MaxInstanceSize { get; init; } = 256 * 1024;
+
+    /// <summary>A checkpoint starts once this many records were appended since the last one …</summary>
+    public int CheckpointEveryRecords { get; init; } = 256;
+
+    /// <summary>… or this long after the last one, whichever comes first (and when a segment fills, and on dispose).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a writer waits for a checkpoint to free a segment when the ring is full, before it writes its instance the slow durable way.</summary>
+    public TimeSpan RingFullWait { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    internal void Validate()
+    {
+        if (SegmentCount < 2 || SegmentSize < 64 * 1024 || SegmentSize % JournalRecordHeader.Alignment != 0)
+        {
+            throw new ArgumentException("The journal needs at least 2 segments of at least 64 KiB, each a multiple of 4 KiB.");
+        }
+
+        if (MaxInstanceSize < 0 || JournalRecordHeader.AlignUp(JournalRecordHeader.Size + JournalRecordHeader.MaxNameLength + (long)MaxInstanceSize) > SegmentSize)
+        {
+            throw new ArgumentException("MaxInstanceSize must fit in one journal segment with its record header.");
+        }
+
+        if (CheckpointEveryRecords < 1 || CheckpointInterval <= TimeSpan.Zero || RingFullWait < TimeSpan.Zero)
+        {
+            throw new ArgumentException("CheckpointEveryRecords and CheckpointInterval must be positive and RingFullWait not negative.");
+        }
+    }
+}
