@@ -19,12 +19,24 @@ public sealed record RedisIndexOptions
     /// <summary>Batch upserts in flight at once.</summary>
     public int UpsertConcurrency { get; init; } = 8;
 
-    /// <summary>Bucket keys probed per shard and round trip before the search waits for answers.</summary>
-    public int ProbesPerRound { get; init; } = 4096;
+    /// <summary>
+    /// What one round trip of a search may read per shard, in reply bytes with each key counted as
+    /// <see cref="KeyCostBytes"/> more (bucket sizes are taken from the buckets the search has read so far).
+    /// After each round trip the search knows a smaller k-th distance and plans the next one to prove it, so a
+    /// small budget reads fewer useless buckets and a large one saves round trips.
+    /// </summary>
+    public int RoundCostBytes { get; init; } = 1_500_000;
 
     /// <summary>
-    /// Whether the first round trip of a search probes radius 0 only (cheap, and enough on tightly clustered
-    /// codes) rather than as many radii as <see cref="ProbesPerRound"/> allows (one round trip fewer on spread codes).
+    /// The cost of one bucket key, in reply bytes: Redis looks up a key among hundreds of thousands (cache misses)
+    /// in about the time it takes to send and parse this many bytes (measured on loopback, docs/benchmarks.md).
+    /// Chooses the substring count of a new version (<see cref="RedisProbeCostModel"/>) and sizes round trips.
+    /// </summary>
+    public int KeyCostBytes { get; init; } = 1300;
+
+    /// <summary>
+    /// Whether the first round trip of a search probes radius 0 only (cheap, enough on tightly clustered codes,
+    /// and it measures the bucket sizes) rather than as much as <see cref="RoundCostBytes"/> allows.
     /// </summary>
     public bool FirstRoundRadiusZero { get; init; } = true;
 
@@ -39,6 +51,9 @@ public sealed record RedisIndexOptions
     /// further behind than this reloads the version. Every writer should use the same value.
     /// </summary>
     public int ChangeFeedLength { get; init; } = 100_000;
+
+    /// <summary>Whether each index sums where its searches spend their time (<see cref="RedisHammingIndex.Statistics"/>): for benchmarks.</summary>
+    public bool CollectSearchStatistics { get; init; }
 
     /// <summary>Items per batch when a version is dropped (one HSCAN page and one UNLINK per batch).</summary>
     public int DropBatchSize { get; init; } = 1000;
@@ -63,7 +78,7 @@ public sealed record RedisIndexOptions
             throw new ArgumentOutOfRangeException(nameof(ShardsPerVersion), ShardsPerVersion, "Shards per version must be from 1 to 1024.");
         }
 
-        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || ProbesPerRound < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
+        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || RoundCostBytes < 1 || KeyCostBytes < 0 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(UpsertBatchSize), "Batch sizes, concurrency and probe limits must be positive.");
         }

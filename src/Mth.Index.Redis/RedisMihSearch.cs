@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using Mth.Core.Codes;
@@ -11,9 +12,10 @@ namespace Mth.Index.Redis;
 /// <summary>
 /// One MIH search against Redis, computed by the client. Each round trip sends, to every shard at once,
 /// one MGET of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
-/// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.ProbesPerRound"/>
-/// keys per shard and stop at the step whose pigeonhole bound proves the current k-th distance; a last
-/// HMGET per shard turns the winning ordinals into ids. Typically three round trips per query.
+/// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.RoundCostBytes"/>
+/// per shard (keys and expected bucket bytes, <see cref="RedisProbeCostModel"/>) and stop at the step whose pigeonhole
+/// bound proves the current k-th distance; each round trip lowers that distance, so the next is planned shorter. A last
+/// HMGET per shard turns the winning ordinals into ids. Typically four round trips per query.
 /// </summary>
 internal sealed class RedisMihSearch
 {
@@ -27,6 +29,8 @@ internal sealed class RedisMihSearch
     private readonly List<Candidate> _candidates = [];
     private int _threshold;
     private int _withinThreshold;
+    private long _keysRead;
+    private long _bytesRead;
 
     private RedisMihSearch(RedisHammingIndex index, BinaryCode query, int limit, int threshold, bool shrinking)
     {
@@ -52,20 +56,27 @@ internal sealed class RedisMihSearch
     {
         var layout = _index.Layout;
         var options = _index.Options;
+        var statistics = _index.Statistics;
         int radius = 0, table = 0;
         long probesPerShard = 0;
         var exhausted = false;
         var firstRound = true;
+        var round = new List<(int Radius, int Table)>();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var round = new List<(int Radius, int Table)>();
-            long roundProbes = 0;
+            var planned = Stopwatch.GetTimestamp();
+            round.Clear();
+            double roundCost = 0;
             var bound = -1;
+
+            // Bucket bytes as read so far (per key and shard): near the query, clustered codes fill buckets unevenly.
+            var bytesPerKey = _keysRead == 0 ? 0.0 : (double)_bytesRead / _keysRead;
             while (!exhausted)
             {
                 var size = HammingBall.SphereSize(layout.Length(table), radius);
-                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
+                var cost = size * (options.KeyCostBytes + bytesPerKey);
+                if (round.Count > 0 && (roundCost + cost > options.RoundCostBytes || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
                 {
                     break;
                 }
@@ -76,7 +87,7 @@ internal sealed class RedisMihSearch
                 }
 
                 round.Add((radius, table));
-                roundProbes += size;
+                roundCost += cost;
                 probesPerShard += size;
                 bound = layout.ProvenDistance(radius, table);
                 if (++table == layout.Count)
@@ -93,40 +104,51 @@ internal sealed class RedisMihSearch
 
             if (round.Count > 0)
             {
-                await ProbeAsync(round, cancellationToken).ConfigureAwait(false);
+                await ProbeAsync(round, planned, cancellationToken).ConfigureAwait(false);
             }
 
             firstRound = false;
 
             if (exhausted || Proven(bound))
             {
-                return await ResolveAsync(cancellationToken).ConfigureAwait(false);
+                var resolving = Stopwatch.GetTimestamp();
+                var result = await ResolveAsync(cancellationToken).ConfigureAwait(false);
+                statistics?.AddSearch(Stopwatch.GetTimestamp() - resolving);
+                return result;
             }
         }
     }
 
-    private async Task ProbeAsync(List<(int Radius, int Table)> round, CancellationToken cancellationToken)
+    private async Task ProbeAsync(List<(int Radius, int Table)> round, long planned, CancellationToken cancellationToken)
     {
-        var layout = _index.Layout;
-        var masks = round.Select(step => HammingBall.Masks(layout.Length(step.Table), step.Radius)).ToArray();
         var shards = _index.Shards;
+        var keyCount = 0;
+        foreach (var (radius, table) in round)
+        {
+            keyCount += _index.SphereMasks(_index.Layout.Length(table), radius).Length;
+        }
+
         var replies = new Task<RedisValue[]>[shards.Length];
         for (var s = 0; s < shards.Length; s++)
         {
-            var keys = new List<RedisKey>();
-            for (var i = 0; i < round.Count; i++)
+            var keys = new RedisKey[keyCount];
+            var at = 0;
+            foreach (var (radius, table) in round)
             {
-                var j = round[i].Table;
-                foreach (var mask in masks[i])
+                var value = _values[table];
+                foreach (var mask in _index.SphereMasks(_index.Layout.Length(table), radius))
                 {
-                    keys.Add(shards[s].Bucket(j, _values[j] ^ mask));
+                    keys[at++] = shards[s].Bucket(table, value ^ mask);
                 }
             }
 
-            replies[s] = _index.Database.StringGetAsync([.. keys]);
+            replies[s] = _index.Database.StringGetAsync(keys);
         }
 
+        var sent = Stopwatch.GetTimestamp();
         await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var received = Stopwatch.GetTimestamp();
+        long bytes = 0;
         for (var s = 0; s < shards.Length; s++)
         {
             foreach (var bucket in replies[s].Result)
@@ -134,10 +156,16 @@ internal sealed class RedisMihSearch
                 if (!bucket.IsNull)
                 {
                     // As memory, not byte[]: no copy of the reply's bytes.
-                    ScanEntries(s, ((ReadOnlyMemory<byte>)bucket).Span);
+                    var entries = ((ReadOnlyMemory<byte>)bucket).Span;
+                    bytes += entries.Length;
+                    ScanEntries(s, entries);
                 }
             }
         }
+
+        _keysRead += keyCount;
+        _bytesRead += bytes / shards.Length;
+        _index.Statistics?.AddRound(keyCount * shards.Length, bytes, sent - planned, received - sent, Stopwatch.GetTimestamp() - received);
     }
 
     private void ScanEntries(int shard, ReadOnlySpan<byte> entries)
