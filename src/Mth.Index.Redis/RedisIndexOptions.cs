@@ -35,6 +35,12 @@ public sealed record RedisIndexOptions
     public int KeyCostBytes { get; init; } = 1300;
 
     /// <summary>
+    /// Bucket keys per MGET: a round trip's keys go out as several MGETs at once (pipelined), so the client scans
+    /// one reply while Redis builds the next, and no single reply holds megabytes.
+    /// </summary>
+    public int KeysPerCommand { get; init; } = 200;
+
+    /// <summary>
     /// Whether the first round trip of a search probes radius 0 only (cheap, enough on tightly clustered codes,
     /// and it measures the bucket sizes) rather than as much as <see cref="RoundCostBytes"/> allows.
     /// </summary>
@@ -78,7 +84,7 @@ public sealed record RedisIndexOptions
             throw new ArgumentOutOfRangeException(nameof(ShardsPerVersion), ShardsPerVersion, "Shards per version must be from 1 to 1024.");
         }
 
-        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || RoundCostBytes < 1 || KeyCostBytes < 0 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
+        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || RoundCostBytes < 1 || KeyCostBytes < 0 || KeysPerCommand < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(UpsertBatchSize), "Batch sizes, concurrency and probe limits must be positive.");
         }

@@ -11,7 +11,7 @@ namespace Mth.Index.Redis;
 
 /// <summary>
 /// One MIH search against Redis, computed by the client. Each round trip sends, to every shard at once,
-/// one MGET of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
+/// MGETs (pipelined, <see cref="RedisIndexOptions.KeysPerCommand"/> keys each) of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
 /// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.RoundCostBytes"/>
 /// per shard (keys and expected bucket bytes, <see cref="RedisProbeCostModel"/>) and stop at the step whose pigeonhole
 /// bound proves the current k-th distance; each round trip lowers that distance, so the next is planned shorter. A last
@@ -128,7 +128,8 @@ internal sealed class RedisMihSearch
             keyCount += _index.SphereMasks(_index.Layout.Length(table), radius).Length;
         }
 
-        var replies = new Task<RedisValue[]>[shards.Length];
+        var chunk = _index.Options.KeysPerCommand;
+        var replies = new List<(int Shard, Task<RedisValue[]> Reply)>();
         for (var s = 0; s < shards.Length; s++)
         {
             var keys = new RedisKey[keyCount];
@@ -142,16 +143,23 @@ internal sealed class RedisMihSearch
                 }
             }
 
-            replies[s] = _index.Database.StringGetAsync(keys);
+            // Several MGETs sent at once (pipelined): the client scans one reply while Redis builds the next.
+            for (var from = 0; from < keyCount; from += chunk)
+            {
+                replies.Add((s, _index.Database.StringGetAsync(keys[from..Math.Min(keyCount, from + chunk)])));
+            }
         }
 
         var sent = Stopwatch.GetTimestamp();
-        await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var received = Stopwatch.GetTimestamp();
+        long waited = 0;
         long bytes = 0;
-        for (var s = 0; s < shards.Length; s++)
+        foreach (var (s, reply) in replies)
         {
-            foreach (var bucket in replies[s].Result)
+            // In the order sent, which is the order Redis answers a connection in.
+            var waiting = Stopwatch.GetTimestamp();
+            var buckets = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            waited += Stopwatch.GetTimestamp() - waiting;
+            foreach (var bucket in buckets)
             {
                 if (!bucket.IsNull)
                 {
@@ -163,6 +171,7 @@ internal sealed class RedisMihSearch
             }
         }
 
+        var received = sent + waited;
         _keysRead += keyCount;
         _bytesRead += bytes / shards.Length;
         _index.Statistics?.AddRound(keyCount * shards.Length, bytes, sent - planned, received - sent, Stopwatch.GetTimestamp() - received);

@@ -53,7 +53,7 @@ public sealed class ExactSearchOnRedisTests(RedisServerFixture single, RedisClus
         var data = new TheoryData<string, string, int, bool>();
         foreach (var topology in new[] { "single", "cluster" })
         {
-            // One step per round trip (the most re-planning), and a budget that reads everything at once.
+            // One step per round trip (the most re-planning), and a budget that reads everything at once; 3 keys per MGET.
             data.Add(topology, "uniform", 1, true);
             data.Add(topology, "clustered", 1, false);
             data.Add(topology, "clustered", int.MaxValue, false);
@@ -69,7 +69,7 @@ public sealed class ExactSearchOnRedisTests(RedisServerFixture single, RedisClus
         const int bits = 64, size = 2000;
         var seed = HashCode.Combine(topology, shape, roundCostBytes) & 0xFFFF;
         var index = await NewVersionAsync(topology, new IndexVersionOptions(bits) { ExpectedItems = size },
-            new RedisIndexOptions { RoundCostBytes = roundCostBytes, FirstRoundRadiusZero = firstRoundRadiusZero, CollectSearchStatistics = true });
+            new RedisIndexOptions { RoundCostBytes = roundCostBytes, FirstRoundRadiusZero = firstRoundRadiusZero, KeysPerCommand = 3, CollectSearchStatistics = true });
         var codes = IndexWorkload.Codes(bits, size, shape, seed);
         var truth = await IndexWorkload.LoadAsync(index, codes);
         var queries = IndexWorkload.Queries(codes, bits, shape, 6, seed);

@@ -33,7 +33,7 @@ internal static class RedisMethod
 
         await using (connection.ConfigureAwait(false))
         {
-            var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = $"mthbench{Environment.ProcessId}", CollectSearchStatistics = true, RoundCostBytes = int.Parse(Environment.GetEnvironmentVariable("MTH_RCB") ?? "1500000", System.Globalization.CultureInfo.InvariantCulture) });
+            var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = $"mthbench{Environment.ProcessId}", CollectSearchStatistics = true });
             var before = await UsedMemoryAsync(connection).ConfigureAwait(false);
             var load = Stopwatch.StartNew();
             var index = (RedisHammingIndex)await catalog.CreateVersionAsync("bench", new IndexVersionOptions(options.Bits)
