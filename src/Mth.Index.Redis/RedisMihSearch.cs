@@ -62,6 +62,9 @@ internal sealed class RedisMihSearch
         var exhausted = false;
         var firstRound = true;
         var round = new List<(int Radius, int Table)>();
+
+        // Where the first round trip stops: radius 0, or as far as most recent searches with this k needed.
+        var firstTarget = _shrinking && options.FirstRoundRadiusZero ? _index.RecentKth.LowDecile(_limit) : null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -76,7 +79,7 @@ internal sealed class RedisMihSearch
             {
                 var size = HammingBall.SphereSize(layout.Length(table), radius);
                 var cost = size * (options.KeyCostBytes + bytesPerKey);
-                if (round.Count > 0 && (roundCost + cost > options.RoundCostBytes || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
+                if (round.Count > 0 && (roundCost + cost > options.RoundCostBytes || (firstRound && options.FirstRoundRadiusZero && radius > 0 && (firstTarget is not { } target || bound >= target))))
                 {
                     break;
                 }
@@ -111,6 +114,11 @@ internal sealed class RedisMihSearch
 
             if (exhausted || Proven(bound))
             {
+                if (_shrinking && _withinThreshold >= _limit)
+                {
+                    _index.RecentKth.Add(_limit, _threshold);
+                }
+
                 var resolving = Stopwatch.GetTimestamp();
                 var result = await ResolveAsync(cancellationToken).ConfigureAwait(false);
                 statistics?.AddSearch(Stopwatch.GetTimestamp() - resolving);

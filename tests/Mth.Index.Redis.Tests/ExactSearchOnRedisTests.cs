@@ -83,4 +83,26 @@ public sealed class ExactSearchOnRedisTests(RedisServerFixture single, RedisClus
             Assert.True(profile.RoundTrips > 2, $"one step per round trip should take several: {profile}");
         }
     }
+
+    [Theory]
+    [InlineData("single")]
+    [InlineData("cluster")]
+    public async Task Once_recent_searches_show_neighbours_are_far_the_first_round_trip_reads_further(string topology)
+    {
+        const int bits = 64, size = 3000, k = 10;
+        var index = await NewVersionAsync(topology, new IndexVersionOptions(bits) { ExpectedItems = size },
+            new RedisIndexOptions { CollectSearchStatistics = true });
+        var codes = IndexWorkload.Codes(bits, size, "uniform", 7);
+        var truth = await IndexWorkload.LoadAsync(index, codes);
+        var queries = IndexWorkload.Codes(bits, 2 * RecentKthDistances.MinSamples, "uniform", 8);
+        var statistics = ((RedisHammingIndex)index).Statistics!;
+
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries[..RecentKthDistances.MinSamples], [k], [], $"{topology} without history");
+        var without = statistics.Profile();
+        statistics.Reset();
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries[RecentKthDistances.MinSamples..], [k], [], $"{topology} with history");
+        var with = statistics.Profile();
+
+        Assert.True(with.RoundTrips < without.RoundTrips, $"without history: {without}; with: {with}");
+    }
 }
