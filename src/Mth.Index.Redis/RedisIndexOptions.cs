@@ -41,8 +41,10 @@ public sealed record RedisIndexOptions
     public int KeysPerCommand { get; init; } = 200;
 
     /// <summary>
-    /// Whether the first round trip of a search probes radius 0 only (cheap, enough on tightly clustered codes,
-    /// and it measures the bucket sizes) rather than as much as <see cref="RoundCostBytes"/> allows.
+    /// Whether the first round trip of a search stops early: at radius 0 (cheap, enough on tightly clustered codes,
+    /// and it measures the bucket sizes), or, once the index has seen enough searches with the same k, where nine
+    /// in ten of them ended (<see cref="RecentKthDistances"/>). False: the first round trip reads as much as
+    /// <see cref="RoundCostBytes"/> allows.
     /// </summary>
     public bool FirstRoundRadiusZero { get; init; } = true;
 
