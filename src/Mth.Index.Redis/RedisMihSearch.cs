@@ -11,11 +11,13 @@ namespace Mth.Index.Redis;
 
 /// <summary>
 /// One MIH search against Redis, computed by the client. Each round trip sends, to every shard at once,
-/// MGETs (pipelined, <see cref="RedisIndexOptions.KeysPerCommand"/> keys each) of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
-/// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.RoundCostBytes"/>
-/// per shard (keys and expected bucket bytes, <see cref="RedisProbeCostModel"/>) and stop at the step whose pigeonhole
-/// bound proves the current k-th distance; each round trip lowers that distance, so the next is planned shorter. A last
-/// HMGET per shard turns the winning ordinals into ids. Typically four round trips per query.
+/// MGETs (pipelined, <see cref="RedisIndexOptions.KeysPerCommand"/> keys each) of the bucket keys of the next
+/// (radius, table) steps; buckets carry the codes inline, so the client computes distances without further reads.
+/// A round trip's steps cost at most <see cref="RedisIndexOptions.RoundCostBytes"/> per shard (keys and bucket
+/// bytes, <see cref="RedisProbeCostModel"/>) and stop at the step whose pigeonhole bound proves the current k-th
+/// distance; each round trip lowers that distance, so the next is planned shorter. The first stops at radius 0
+/// or where recent searches ended (<see cref="RecentKthDistances"/>). A last HMGET per shard turns the winning
+/// ordinals into ids. Typically two or three round trips per query.
 /// </summary>
 internal sealed class RedisMihSearch
 {
@@ -161,11 +163,28 @@ internal sealed class RedisMihSearch
         var sent = Stopwatch.GetTimestamp();
         long waited = 0;
         long bytes = 0;
-        foreach (var (s, reply) in replies)
+        for (var r = 0; r < replies.Count; r++)
         {
             // In the order sent, which is the order Redis answers a connection in.
+            var (s, reply) = replies[r];
             var waiting = Stopwatch.GetTimestamp();
-            var buckets = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            RedisValue[] buckets;
+            try
+            {
+                buckets = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The error (or cancellation) goes to the caller; the replies not awaited yet must not fault unobserved.
+                for (var rest = r + 1; rest < replies.Count; rest++)
+                {
+                    _ = replies[rest].Reply.ContinueWith(static t => t.Exception, CancellationToken.None,
+                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
+                throw;
+            }
+
             waited += Stopwatch.GetTimestamp() - waiting;
             foreach (var bucket in buckets)
             {
