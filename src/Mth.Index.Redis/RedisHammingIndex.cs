@@ -25,7 +25,20 @@ public sealed class RedisHammingIndex : IHammingIndex
         Layout = SubstringLayout.Create(info.Bits, info.Substrings);
         Options = options;
         Shards = Enumerable.Range(0, info.Shards).Select(s => keys.Shard(version, s, info.Shards)).ToArray();
+        Statistics = options.CollectSearchStatistics ? new RedisSearchStatistics() : null;
     }
+
+    /// <summary>Where searches spend their time; null unless <see cref="RedisIndexOptions.CollectSearchStatistics"/>.</summary>
+    public RedisSearchStatistics? Statistics { get; }
+
+    /// <summary>The k-th distances recent searches ended with: how far a search's first round trip reads.</summary>
+    internal RecentKthDistances RecentKth { get; } = new();
+
+    /// <summary>The XOR masks of a Hamming sphere, computed once per (substring length, radius) and shared by searches.</summary>
+    internal uint[] SphereMasks(int length, int radius) =>
+        _sphereMasks.GetOrAdd((length, radius), static key => [.. HammingBall.Masks(key.Length, key.Radius)]);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Length, int Radius), uint[]> _sphereMasks = new();
 
     public string Version { get; }
 

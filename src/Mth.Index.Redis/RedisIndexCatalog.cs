@@ -33,10 +33,10 @@ public sealed class RedisIndexCatalog : IIndexCatalog
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         var shards = _options.ShardsPerVersion ?? Math.Max(1, _connection.GetServers().Count(s => s.IsConnected && !s.IsReplica));
-        // Each shard holds about 1/S of the items: its tables are sized for that.
+        // Each shard holds about 1/S of the items: its tables are sized for that, with Redis's costs of a probe.
         var layout = options.SubstringCount is { } m
             ? Core.Indexing.MultiIndexHashing.SubstringLayout.Create(options.Bits, m)
-            : Core.Indexing.MultiIndexHashing.SubstringLayout.ForDatabase(options.Bits, Math.Max(2, options.ExpectedItems / shards));
+            : RedisProbeCostModel.ChooseLayout(options.Bits, Math.Max(2, options.ExpectedItems / shards), _options.KeyCostBytes);
         var wanted = new RedisVersionInfo(options.Bits, layout.Count, shards, RedisVersionInfo.Creating);
 
         var stored = RedisVersionInfo.Parse((string)(await _database.ScriptEvaluateAsync(

@@ -19,12 +19,32 @@ public sealed record RedisIndexOptions
     /// <summary>Batch upserts in flight at once.</summary>
     public int UpsertConcurrency { get; init; } = 8;
 
-    /// <summary>Bucket keys probed per shard and round trip before the search waits for answers.</summary>
-    public int ProbesPerRound { get; init; } = 4096;
+    /// <summary>
+    /// What one round trip of a search may read per shard, in reply bytes with each key counted as
+    /// <see cref="KeyCostBytes"/> more (bucket sizes are taken from the buckets the search has read so far).
+    /// After each round trip the search knows a smaller k-th distance and plans the next one to prove it, so a
+    /// small budget reads fewer useless buckets and a large one saves round trips.
+    /// </summary>
+    public int RoundCostBytes { get; init; } = 1_500_000;
 
     /// <summary>
-    /// Whether the first round trip of a search probes radius 0 only (cheap, and enough on tightly clustered
-    /// codes) rather than as many radii as <see cref="ProbesPerRound"/> allows (one round trip fewer on spread codes).
+    /// The cost of one bucket key, in reply bytes: Redis looks up a key among hundreds of thousands (cache misses)
+    /// in about the time it takes to send and parse this many bytes (measured on loopback, docs/benchmarks.md).
+    /// Chooses the substring count of a new version (<see cref="RedisProbeCostModel"/>) and sizes round trips.
+    /// </summary>
+    public int KeyCostBytes { get; init; } = 1300;
+
+    /// <summary>
+    /// Bucket keys per MGET: a round trip's keys go out as several MGETs at once (pipelined), so the client scans
+    /// one reply while Redis builds the next, and no single reply holds megabytes.
+    /// </summary>
+    public int KeysPerCommand { get; init; } = 200;
+
+    /// <summary>
+    /// Whether the first round trip of a search stops early: at radius 0 (cheap, enough on tightly clustered codes,
+    /// and it measures the bucket sizes), or, once the index has seen enough searches with the same k, where nine
+    /// in ten of them ended (<see cref="RecentKthDistances"/>). False: the first round trip reads as much as
+    /// <see cref="RoundCostBytes"/> allows.
     /// </summary>
     public bool FirstRoundRadiusZero { get; init; } = true;
 
@@ -39,6 +59,9 @@ public sealed record RedisIndexOptions
     /// further behind than this reloads the version. Every writer should use the same value.
     /// </summary>
     public int ChangeFeedLength { get; init; } = 100_000;
+
+    /// <summary>Whether each index sums where its searches spend their time (<see cref="RedisHammingIndex.Statistics"/>): for benchmarks.</summary>
+    public bool CollectSearchStatistics { get; init; }
 
     /// <summary>Items per batch when a version is dropped (one HSCAN page and one UNLINK per batch).</summary>
     public int DropBatchSize { get; init; } = 1000;
@@ -63,7 +86,7 @@ public sealed record RedisIndexOptions
             throw new ArgumentOutOfRangeException(nameof(ShardsPerVersion), ShardsPerVersion, "Shards per version must be from 1 to 1024.");
         }
 
-        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || ProbesPerRound < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
+        if (UpsertBatchSize < 1 || UpsertConcurrency < 1 || RoundCostBytes < 1 || KeyCostBytes < 0 || KeysPerCommand < 1 || MaxProbesPerShard < 1 || DropBatchSize < 1 || ChangeFeedLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(UpsertBatchSize), "Batch sizes, concurrency and probe limits must be positive.");
         }

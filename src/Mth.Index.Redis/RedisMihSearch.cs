@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using Mth.Core.Codes;
@@ -10,10 +11,13 @@ namespace Mth.Index.Redis;
 
 /// <summary>
 /// One MIH search against Redis, computed by the client. Each round trip sends, to every shard at once,
-/// one MGET of the bucket keys of the next (radius, table) steps; buckets carry the codes inline, so the
-/// client computes distances without further reads. Steps are batched up to <see cref="RedisIndexOptions.ProbesPerRound"/>
-/// keys per shard and stop at the step whose pigeonhole bound proves the current k-th distance; a last
-/// HMGET per shard turns the winning ordinals into ids. Typically three round trips per query.
+/// MGETs (pipelined, <see cref="RedisIndexOptions.KeysPerCommand"/> keys each) of the bucket keys of the next
+/// (radius, table) steps; buckets carry the codes inline, so the client computes distances without further reads.
+/// A round trip's steps cost at most <see cref="RedisIndexOptions.RoundCostBytes"/> per shard (keys and bucket
+/// bytes, <see cref="RedisProbeCostModel"/>) and stop at the step whose pigeonhole bound proves the current k-th
+/// distance; each round trip lowers that distance, so the next is planned shorter. The first stops at radius 0
+/// or where recent searches ended (<see cref="RecentKthDistances"/>). A last HMGET per shard turns the winning
+/// ordinals into ids. Typically two or three round trips per query.
 /// </summary>
 internal sealed class RedisMihSearch
 {
@@ -27,6 +31,8 @@ internal sealed class RedisMihSearch
     private readonly List<Candidate> _candidates = [];
     private int _threshold;
     private int _withinThreshold;
+    private long _keysRead;
+    private long _bytesRead;
 
     private RedisMihSearch(RedisHammingIndex index, BinaryCode query, int limit, int threshold, bool shrinking)
     {
@@ -52,20 +58,30 @@ internal sealed class RedisMihSearch
     {
         var layout = _index.Layout;
         var options = _index.Options;
+        var statistics = _index.Statistics;
         int radius = 0, table = 0;
         long probesPerShard = 0;
         var exhausted = false;
         var firstRound = true;
+        var round = new List<(int Radius, int Table)>();
+
+        // Where the first round trip stops: radius 0, or as far as most recent searches with this k needed.
+        var firstTarget = _shrinking && options.FirstRoundRadiusZero ? _index.RecentKth.LowDecile(_limit) : null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var round = new List<(int Radius, int Table)>();
-            long roundProbes = 0;
+            var planned = Stopwatch.GetTimestamp();
+            round.Clear();
+            double roundCost = 0;
             var bound = -1;
+
+            // Bucket bytes as read so far (per key and shard): near the query, clustered codes fill buckets unevenly.
+            var bytesPerKey = _keysRead == 0 ? 0.0 : (double)_bytesRead / _keysRead;
             while (!exhausted)
             {
                 var size = HammingBall.SphereSize(layout.Length(table), radius);
-                if (round.Count > 0 && (roundProbes + size > options.ProbesPerRound || (firstRound && options.FirstRoundRadiusZero && radius > 0)))
+                var cost = size * (options.KeyCostBytes + bytesPerKey);
+                if (round.Count > 0 && (roundCost + cost > options.RoundCostBytes || (firstRound && options.FirstRoundRadiusZero && radius > 0 && (firstTarget is not { } target || bound >= target))))
                 {
                     break;
                 }
@@ -76,7 +92,7 @@ internal sealed class RedisMihSearch
                 }
 
                 round.Add((radius, table));
-                roundProbes += size;
+                roundCost += cost;
                 probesPerShard += size;
                 bound = layout.ProvenDistance(radius, table);
                 if (++table == layout.Count)
@@ -93,51 +109,99 @@ internal sealed class RedisMihSearch
 
             if (round.Count > 0)
             {
-                await ProbeAsync(round, cancellationToken).ConfigureAwait(false);
+                await ProbeAsync(round, planned, cancellationToken).ConfigureAwait(false);
             }
 
             firstRound = false;
 
             if (exhausted || Proven(bound))
             {
-                return await ResolveAsync(cancellationToken).ConfigureAwait(false);
+                if (_shrinking && _withinThreshold >= _limit)
+                {
+                    _index.RecentKth.Add(_limit, _threshold);
+                }
+
+                var resolving = Stopwatch.GetTimestamp();
+                var result = await ResolveAsync(cancellationToken).ConfigureAwait(false);
+                statistics?.AddSearch(Stopwatch.GetTimestamp() - resolving);
+                return result;
             }
         }
     }
 
-    private async Task ProbeAsync(List<(int Radius, int Table)> round, CancellationToken cancellationToken)
+    private async Task ProbeAsync(List<(int Radius, int Table)> round, long planned, CancellationToken cancellationToken)
     {
-        var layout = _index.Layout;
-        var masks = round.Select(step => HammingBall.Masks(layout.Length(step.Table), step.Radius)).ToArray();
         var shards = _index.Shards;
-        var replies = new Task<RedisValue[]>[shards.Length];
+        var keyCount = 0;
+        foreach (var (radius, table) in round)
+        {
+            keyCount += _index.SphereMasks(_index.Layout.Length(table), radius).Length;
+        }
+
+        var chunk = _index.Options.KeysPerCommand;
+        var replies = new List<(int Shard, Task<RedisValue[]> Reply)>();
         for (var s = 0; s < shards.Length; s++)
         {
-            var keys = new List<RedisKey>();
-            for (var i = 0; i < round.Count; i++)
+            var keys = new RedisKey[keyCount];
+            var at = 0;
+            foreach (var (radius, table) in round)
             {
-                var j = round[i].Table;
-                foreach (var mask in masks[i])
+                var value = _values[table];
+                foreach (var mask in _index.SphereMasks(_index.Layout.Length(table), radius))
                 {
-                    keys.Add(shards[s].Bucket(j, _values[j] ^ mask));
+                    keys[at++] = shards[s].Bucket(table, value ^ mask);
                 }
             }
 
-            replies[s] = _index.Database.StringGetAsync([.. keys]);
+            // Several MGETs sent at once (pipelined): the client scans one reply while Redis builds the next.
+            for (var from = 0; from < keyCount; from += chunk)
+            {
+                replies.Add((s, _index.Database.StringGetAsync(keys[from..Math.Min(keyCount, from + chunk)])));
+            }
         }
 
-        await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
-        for (var s = 0; s < shards.Length; s++)
+        var sent = Stopwatch.GetTimestamp();
+        long waited = 0;
+        long bytes = 0;
+        for (var r = 0; r < replies.Count; r++)
         {
-            foreach (var bucket in replies[s].Result)
+            // In the order sent, which is the order Redis answers a connection in.
+            var (s, reply) = replies[r];
+            var waiting = Stopwatch.GetTimestamp();
+            RedisValue[] buckets;
+            try
+            {
+                buckets = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The error (or cancellation) goes to the caller; the replies not awaited yet must not fault unobserved.
+                for (var rest = r + 1; rest < replies.Count; rest++)
+                {
+                    _ = replies[rest].Reply.ContinueWith(static t => t.Exception, CancellationToken.None,
+                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
+                throw;
+            }
+
+            waited += Stopwatch.GetTimestamp() - waiting;
+            foreach (var bucket in buckets)
             {
                 if (!bucket.IsNull)
                 {
                     // As memory, not byte[]: no copy of the reply's bytes.
-                    ScanEntries(s, ((ReadOnlyMemory<byte>)bucket).Span);
+                    var entries = ((ReadOnlyMemory<byte>)bucket).Span;
+                    bytes += entries.Length;
+                    ScanEntries(s, entries);
                 }
             }
         }
+
+        var received = sent + waited;
+        _keysRead += keyCount;
+        _bytesRead += bytes / shards.Length;
+        _index.Statistics?.AddRound(keyCount * shards.Length, bytes, sent - planned, received - sent, Stopwatch.GetTimestamp() - received);
     }
 
     private void ScanEntries(int shard, ReadOnlySpan<byte> entries)

@@ -47,4 +47,62 @@ public sealed class ExactSearchOnRedisTests(RedisServerFixture single, RedisClus
         await IndexWorkload.MutateAsync(index, truth, pool, operations: Math.Min(120, size + 20), seed);
         await IndexWorkload.CheckSearchesAsync(index, truth, queries, ks, radii, context + " after changes");
     }
+
+    public static TheoryData<string, string, int, bool> RoundBudgets()
+    {
+        var data = new TheoryData<string, string, int, bool>();
+        foreach (var topology in new[] { "single", "cluster" })
+        {
+            // One step per round trip (the most re-planning), and a budget that reads everything at once; 3 keys per MGET.
+            data.Add(topology, "uniform", 1, true);
+            data.Add(topology, "clustered", 1, false);
+            data.Add(topology, "clustered", int.MaxValue, false);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RoundBudgets))]
+    public async Task Answers_stay_exact_whatever_each_round_trip_may_read(string topology, string shape, int roundCostBytes, bool firstRoundRadiusZero)
+    {
+        const int bits = 64, size = 2000;
+        var seed = HashCode.Combine(topology, shape, roundCostBytes) & 0xFFFF;
+        var index = await NewVersionAsync(topology, new IndexVersionOptions(bits) { ExpectedItems = size },
+            new RedisIndexOptions { RoundCostBytes = roundCostBytes, FirstRoundRadiusZero = firstRoundRadiusZero, KeysPerCommand = 3, CollectSearchStatistics = true });
+        var codes = IndexWorkload.Codes(bits, size, shape, seed);
+        var truth = await IndexWorkload.LoadAsync(index, codes);
+        var queries = IndexWorkload.Queries(codes, bits, shape, 6, seed);
+
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries, [1, 10, 50], [0, 8], $"{topology} {shape} budget {roundCostBytes}");
+
+        var profile = ((RedisHammingIndex)index).Statistics!.Profile();
+        Assert.True(profile.Searches > 0 && profile.Keys > 0, profile.ToString());
+        if (roundCostBytes == 1)
+        {
+            Assert.True(profile.RoundTrips > 2, $"one step per round trip should take several: {profile}");
+        }
+    }
+
+    [Theory]
+    [InlineData("single")]
+    [InlineData("cluster")]
+    public async Task Once_recent_searches_show_neighbours_are_far_the_first_round_trip_reads_further(string topology)
+    {
+        const int bits = 64, size = 3000, k = 10;
+        var index = await NewVersionAsync(topology, new IndexVersionOptions(bits) { ExpectedItems = size },
+            new RedisIndexOptions { CollectSearchStatistics = true });
+        var codes = IndexWorkload.Codes(bits, size, "uniform", 7);
+        var truth = await IndexWorkload.LoadAsync(index, codes);
+        var queries = IndexWorkload.Codes(bits, 2 * RecentKthDistances.MinSamples, "uniform", 8);
+        var statistics = ((RedisHammingIndex)index).Statistics!;
+
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries[..RecentKthDistances.MinSamples], [k], [], $"{topology} without history");
+        var without = statistics.Profile();
+        statistics.Reset();
+        await IndexWorkload.CheckSearchesAsync(index, truth, queries[RecentKthDistances.MinSamples..], [k], [], $"{topology} with history");
+        var with = statistics.Profile();
+
+        Assert.True(with.RoundTrips < without.RoundTrips, $"without history: {without}; with: {with}");
+    }
 }

@@ -33,7 +33,7 @@ internal static class RedisMethod
 
         await using (connection.ConfigureAwait(false))
         {
-            var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = $"mthbench{Environment.ProcessId}" });
+            var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = $"mthbench{Environment.ProcessId}", CollectSearchStatistics = true });
             var before = await UsedMemoryAsync(connection).ConfigureAwait(false);
             var load = Stopwatch.StartNew();
             var index = (RedisHammingIndex)await catalog.CreateVersionAsync("bench", new IndexVersionOptions(options.Bits)
@@ -48,6 +48,7 @@ internal static class RedisMethod
                 var bytes = await UsedMemoryAsync(connection).ConfigureAwait(false) - before;
                 var (latency, results) = await benchmark.TimeQueriesAsync("redis-mih", index, data, cancellationToken).ConfigureAwait(false);
                 var exact = IndexBenchmark.CountMismatches(reference, results) == 0;
+                notes.Add($"redis-mih per query: {index.Statistics!.Profile()}");
                 return new MethodReport("redis-mih", latency.Percentile(50), latency.Percentile(99), latency.Mean, load.Elapsed.TotalSeconds,
                     (double)bytes / options.N, exact, $"{index.ShardCount} shard(s), {index.Layout}, {connection.GetServers().Count(s => !s.IsReplica)} primary(ies)");
             }
