@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Mth.Train.Tests.Training;
 
+[Collection(ProcessWideTorchRandom.Name)]
 public sealed class ReproducibilityTests
 {
     [Fact]
