@@ -16,9 +16,10 @@ public sealed class RedisHammingIndex : IHammingIndex
 {
     private const int MaxRetries = 32;
 
-    internal RedisHammingIndex(IDatabase database, RedisKeyLayout keys, string version, RedisVersionInfo info, RedisIndexOptions options)
+    internal RedisHammingIndex(IDatabase database, RedisKeyLayout keys, string version, RedisVersionInfo info, RedisIndexOptions options, RespBucketConnections? directReads = null)
     {
         Database = database;
+        DirectReads = directReads;
         Version = version;
         Bits = info.Bits;
         CodeBytes = info.Bits / 8;
@@ -50,6 +51,9 @@ public sealed class RedisHammingIndex : IHammingIndex
     public int ShardCount => Shards.Length;
 
     internal IDatabase Database { get; }
+
+    /// <summary>The catalog's own connections for bucket reads; null: every read goes through StackExchange.Redis.</summary>
+    internal RespBucketConnections? DirectReads { get; }
 
     internal RedisIndexOptions Options { get; }
 

@@ -7,10 +7,13 @@ namespace Mth.Index.Redis;
 /// <summary>
 /// The versions of an index in Redis and its active pointer, on a single node or a Redis Cluster (the
 /// same keys and scripts: see docs/index.md). The catalog hash and the active pointer share one hash tag,
-/// so switching the pointer is one compare-and-set script. The caller owns the connection.
+/// so switching the pointer is one compare-and-set script. The caller owns the connection; the catalog owns the
+/// extra connections its indexes' searches read buckets on (<see cref="RedisIndexOptions.DirectBucketReads"/>),
+/// closed by <see cref="Dispose"/>.
 /// </summary>
-public sealed class RedisIndexCatalog : IIndexCatalog
+public sealed class RedisIndexCatalog : IIndexCatalog, IDisposable
 {
+    private readonly RespBucketConnections? _directReads;
     private readonly IConnectionMultiplexer _connection;
     private readonly IDatabase _database;
     private readonly RedisIndexOptions _options;
@@ -23,7 +26,11 @@ public sealed class RedisIndexCatalog : IIndexCatalog
         _options.Validate();
         _database = connection.GetDatabase();
         _keys = new RedisKeyLayout(_options.KeyPrefix);
+        _directReads = _options.DirectBucketReads ? new RespBucketConnections(connection) : null;
     }
+
+    /// <summary>Closes the bucket-read connections; indexes opened from this catalog go on reading through StackExchange.Redis.</summary>
+    public void Dispose() => _directReads?.Dispose();
 
     public RedisIndexOptions Options => _options;
 
@@ -51,7 +58,7 @@ public sealed class RedisIndexCatalog : IIndexCatalog
             throw new IndexCatalogException($"Version '{version}' exists with other options ({stored.Bits} bits, {stored.Substrings} substrings, {stored.Shards} shards).");
         }
 
-        var index = new RedisHammingIndex(_database, _keys, version, stored, _options);
+        var index = new RedisHammingIndex(_database, _keys, version, stored, _options, _directReads);
         if (stored.State == RedisVersionInfo.Creating)
         {
             // Idempotent: a creation interrupted part-way is completed by the next call.
@@ -86,7 +93,7 @@ public sealed class RedisIndexCatalog : IIndexCatalog
         }
 
         var info = RedisVersionInfo.Parse(json.ToString());
-        return info.State == RedisVersionInfo.Ready ? new RedisHammingIndex(_database, _keys, version, info, _options) : null;
+        return info.State == RedisVersionInfo.Ready ? new RedisHammingIndex(_database, _keys, version, info, _options, _directReads) : null;
     }
 
     public async ValueTask<IReadOnlyList<IndexVersionInfo>> ListVersionsAsync(CancellationToken cancellationToken = default)

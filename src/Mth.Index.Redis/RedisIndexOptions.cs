@@ -41,6 +41,13 @@ public sealed record RedisIndexOptions
     public int KeysPerCommand { get; init; } = 200;
 
     /// <summary>
+    /// Whether searches read buckets over connections of their own (<see cref="RespBucketConnection"/>: MGET replies
+    /// parsed in place, no array per bucket) instead of through StackExchange.Redis. Any failure there (TLS, a
+    /// refused connection, MOVED or ASK, a timeout) reads the shard through StackExchange.Redis instead.
+    /// </summary>
+    public bool DirectBucketReads { get; init; } = true;
+
+    /// <summary>
     /// Whether the first round trip of a search stops early: at radius 0 (cheap, enough on tightly clustered codes,
     /// and it measures the bucket sizes), or, once the index has seen enough searches with the same k, where nine
     /// in ten of them ended (<see cref="RecentKthDistances"/>). False: the first round trip reads as much as

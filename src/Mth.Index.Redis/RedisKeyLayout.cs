@@ -101,16 +101,31 @@ internal sealed class ShardKeys
     /// </summary>
     public RedisKey Bucket(int table, uint value)
     {
+        var key = new byte[BucketKeyLength(table, value)];
+        WriteBucket(table, value, key);
+        return key;
+    }
+
+    /// <summary>The byte length of <see cref="Bucket"/>'s key.</summary>
+    public int BucketKeyLength(int table, uint value) => _tablePrefixes[table].Length + HexDigits(value);
+
+    /// <summary>The longest bucket key of this shard, in bytes.</summary>
+    public int MaxBucketKeyBytes => _tablePrefixes[^1].Length + 8;
+
+    /// <summary>Writes <see cref="Bucket"/>'s key into <paramref name="destination"/> (no allocation); returns its length.</summary>
+    public int WriteBucket(int table, uint value, Span<byte> destination)
+    {
         var prefix = _tablePrefixes[table];
-        var digits = value == 0 ? 1 : (32 - System.Numerics.BitOperations.LeadingZeroCount(value) + 3) / 4;
-        var key = new byte[prefix.Length + digits];
-        prefix.CopyTo(key, 0);
-        for (var i = key.Length - 1; i >= prefix.Length; i--)
+        var length = prefix.Length + HexDigits(value);
+        prefix.CopyTo(destination);
+        for (var i = length - 1; i >= prefix.Length; i--)
         {
-            key[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
+            destination[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
             value >>= 4;
         }
 
-        return key;
+        return length;
     }
+
+    private static int HexDigits(uint value) => value == 0 ? 1 : (32 - System.Numerics.BitOperations.LeadingZeroCount(value) + 3) / 4;
 }

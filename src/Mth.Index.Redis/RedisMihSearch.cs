@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -19,7 +20,7 @@ namespace Mth.Index.Redis;
 /// or where recent searches ended (<see cref="RecentKthDistances"/>). A last HMGET per shard turns the winning
 /// ordinals into ids. Typically two or three round trips per query.
 /// </summary>
-internal sealed class RedisMihSearch
+internal sealed class RedisMihSearch : IBucketSink
 {
     private readonly RedisHammingIndex _index;
     private readonly ulong[] _query;
@@ -33,6 +34,8 @@ internal sealed class RedisMihSearch
     private int _withinThreshold;
     private long _keysRead;
     private long _bytesRead;
+    private long _roundBytes;
+    private long _roundScanTicks;
 
     private RedisMihSearch(RedisHammingIndex index, BinaryCode query, int limit, int threshold, bool shrinking)
     {
@@ -138,70 +141,175 @@ internal sealed class RedisMihSearch
             keyCount += _index.SphereMasks(_index.Layout.Length(table), radius).Length;
         }
 
-        var chunk = _index.Options.KeysPerCommand;
-        var replies = new List<(int Shard, Task<RedisValue[]> Reply)>();
-        for (var s = 0; s < shards.Length; s++)
+        // The round's buckets as (table, value): the same for every shard, each shard names them under its own tag.
+        var buckets = ArrayPool<(int Table, uint Value)>.Shared.Rent(keyCount);
+        var at = 0;
+        foreach (var (radius, table) in round)
         {
-            var keys = new RedisKey[keyCount];
-            var at = 0;
-            foreach (var (radius, table) in round)
+            var value = _values[table];
+            foreach (var mask in _index.SphereMasks(_index.Layout.Length(table), radius))
             {
-                var value = _values[table];
-                foreach (var mask in _index.SphereMasks(_index.Layout.Length(table), radius))
-                {
-                    keys[at++] = shards[s].Bucket(table, value ^ mask);
-                }
-            }
-
-            // Several MGETs sent at once (pipelined): the client scans one reply while Redis builds the next.
-            for (var from = 0; from < keyCount; from += chunk)
-            {
-                replies.Add((s, _index.Database.StringGetAsync(keys[from..Math.Min(keyCount, from + chunk)])));
+                buckets[at++] = (table, value ^ mask);
             }
         }
 
-        var sent = Stopwatch.GetTimestamp();
+        var pool = _index.DirectReads;
+        var direct = new RespBucketConnection?[shards.Length];
+        var throughClient = new List<Task<RedisValue[]>>?[shards.Length];
+        _roundBytes = 0;
+        _roundScanTicks = 0;
         long waited = 0;
-        long bytes = 0;
-        for (var r = 0; r < replies.Count; r++)
+        var sent = planned;
+        var directShards = 0;
+        try
         {
-            // In the order sent, which is the order Redis answers a connection in.
-            var (s, reply) = replies[r];
-            var waiting = Stopwatch.GetTimestamp();
-            RedisValue[] buckets;
-            try
+            for (var s = 0; s < shards.Length; s++)
             {
-                buckets = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // The error (or cancellation) goes to the caller; the replies not awaited yet must not fault unobserved.
-                for (var rest = r + 1; rest < replies.Count; rest++)
+                direct[s] = pool is null ? null : await SendDirectAsync(pool, s, buckets.AsMemory(0, keyCount), cancellationToken).ConfigureAwait(false);
+                if (direct[s] is null)
                 {
-                    _ = replies[rest].Reply.ContinueWith(static t => t.Exception, CancellationToken.None,
+                    throughClient[s] = SendThroughClient(s, buckets.AsSpan(0, keyCount));
+                }
+            }
+
+            sent = Stopwatch.GetTimestamp();
+            for (var s = 0; s < shards.Length; s++)
+            {
+                // In the order sent; on a shard's own connection, Redis answers in the order asked.
+                var waiting = Stopwatch.GetTimestamp();
+                if (direct[s] is { } connection)
+                {
+                    direct[s] = null;
+                    try
+                    {
+                        await connection.ReadBucketRepliesAsync(this, s, pool!.Timeout, cancellationToken).ConfigureAwait(false);
+                        directShards++;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        // MOVED or ASK (slots moving), a dropped connection, a timeout: read the shard again through
+                        // StackExchange.Redis, which follows redirections. Entries already scanned are seen again and skipped.
+                        throughClient[s] = SendThroughClient(s, buckets.AsSpan(0, keyCount));
+                    }
+                    finally
+                    {
+                        pool!.Return(connection);
+                    }
+                }
+
+                if (throughClient[s] is { } replies)
+                {
+                    foreach (var reply in replies)
+                    {
+                        foreach (var bucket in await reply.WaitAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            if (!bucket.IsNull)
+                            {
+                                // As memory, not byte[]: no copy of the reply's bytes.
+                                Bucket(s, ((ReadOnlyMemory<byte>)bucket).Span);
+                            }
+                        }
+                    }
+                }
+
+                waited += Stopwatch.GetTimestamp() - waiting;
+            }
+        }
+        catch
+        {
+            // The error (or cancellation) goes to the caller: connections with replies unread are closed, and
+            // replies not awaited yet must not fault unobserved.
+            foreach (var connection in direct)
+            {
+                connection?.Dispose();
+            }
+
+            foreach (var replies in throughClient)
+            {
+                foreach (var reply in replies ?? [])
+                {
+                    _ = reply.ContinueWith(static t => t.Exception, CancellationToken.None,
                         TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
-
-                throw;
             }
 
-            waited += Stopwatch.GetTimestamp() - waiting;
-            foreach (var bucket in buckets)
-            {
-                if (!bucket.IsNull)
-                {
-                    // As memory, not byte[]: no copy of the reply's bytes.
-                    var entries = ((ReadOnlyMemory<byte>)bucket).Span;
-                    bytes += entries.Length;
-                    ScanEntries(s, entries);
-                }
-            }
+            throw;
+        }
+        finally
+        {
+            ArrayPool<(int Table, uint Value)>.Shared.Return(buckets);
         }
 
-        var received = sent + waited;
         _keysRead += keyCount;
-        _bytesRead += bytes / shards.Length;
-        _index.Statistics?.AddRound(keyCount * shards.Length, bytes, sent - planned, received - sent, Stopwatch.GetTimestamp() - received);
+        _bytesRead += _roundBytes / shards.Length;
+        _index.Statistics?.AddRound(keyCount * shards.Length, _roundBytes, shards.Length, directShards, sent - planned, waited - _roundScanTicks, _roundScanTicks);
+    }
+
+    /// <summary>The shard's MGETs sent on a connection of its own, or null when none can be had (the caller then uses StackExchange.Redis).</summary>
+    private async ValueTask<RespBucketConnection?> SendDirectAsync(RespBucketConnections pool, int shard, ReadOnlyMemory<(int Table, uint Value)> buckets, CancellationToken cancellationToken)
+    {
+        var connection = await pool.RentAsync(_index.Shards[shard].Meta, _index.Database.Database, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Several MGETs at once (pipelined): the client scans one reply while Redis builds the next.
+            var chunk = _index.Options.KeysPerCommand;
+            for (var from = 0; from < buckets.Length; from += chunk)
+            {
+                connection.AppendBucketMget(_index.Shards[shard], buckets.Span[from..Math.Min(buckets.Length, from + chunk)]);
+            }
+
+            await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            pool.Return(connection);
+            return null;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The shard's MGETs through StackExchange.Redis (pipelined, <see cref="RedisIndexOptions.KeysPerCommand"/> keys each).</summary>
+    private List<Task<RedisValue[]>> SendThroughClient(int shard, ReadOnlySpan<(int Table, uint Value)> buckets)
+    {
+        var keys = new RedisKey[buckets.Length];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            keys[i] = _index.Shards[shard].Bucket(buckets[i].Table, buckets[i].Value);
+        }
+
+        var chunk = _index.Options.KeysPerCommand;
+        var replies = new List<Task<RedisValue[]>>();
+        for (var from = 0; from < keys.Length; from += chunk)
+        {
+            replies.Add(_index.Database.StringGetAsync(keys[from..Math.Min(keys.Length, from + chunk)]));
+        }
+
+        return replies;
+    }
+
+    /// <summary>One bucket of a reply: its candidates are scanned at once.</summary>
+    public void Bucket(int shard, ReadOnlySpan<byte> entries)
+    {
+        _roundBytes += entries.Length;
+        if (_index.Statistics is null)
+        {
+            ScanEntries(shard, entries);
+            return;
+        }
+
+        var scanning = Stopwatch.GetTimestamp();
+        ScanEntries(shard, entries);
+        _roundScanTicks += Stopwatch.GetTimestamp() - scanning;
     }
 
     private void ScanEntries(int shard, ReadOnlySpan<byte> entries)

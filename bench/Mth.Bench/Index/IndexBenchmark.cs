@@ -16,7 +16,7 @@ namespace Mth.Bench.Index;
 /// </summary>
 internal sealed class IndexBenchmark(IndexBenchmarkOptions options)
 {
-    private const int WarmupQueries = 20;
+    internal const int WarmupQueries = 20;
     private const int LoadChunk = 50_000;
     private const int NaiveChecks = 10;
 

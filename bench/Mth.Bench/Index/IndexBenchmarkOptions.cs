@@ -27,4 +27,7 @@ internal sealed record IndexBenchmarkOptions
 
     /// <summary>Skip the Faiss reference even where Python has faiss.</summary>
     public bool NoFaiss { get; init; }
+
+    /// <summary>Redis searches read buckets through StackExchange.Redis only (no direct bucket reads).</summary>
+    public bool RedisClientReads { get; init; }
 }

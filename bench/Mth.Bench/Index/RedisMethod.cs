@@ -33,7 +33,12 @@ internal static class RedisMethod
 
         await using (connection.ConfigureAwait(false))
         {
-            var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = $"mthbench{Environment.ProcessId}", CollectSearchStatistics = true });
+            using var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions
+            {
+                KeyPrefix = $"mthbench{Environment.ProcessId}",
+                CollectSearchStatistics = true,
+                DirectBucketReads = !options.RedisClientReads,
+            });
             var before = await UsedMemoryAsync(connection).ConfigureAwait(false);
             var load = Stopwatch.StartNew();
             var index = (RedisHammingIndex)await catalog.CreateVersionAsync("bench", new IndexVersionOptions(options.Bits)
@@ -46,9 +51,15 @@ internal static class RedisMethod
                 await IndexBenchmark.LoadAsync("redis-mih", index, data, cancellationToken).ConfigureAwait(false);
                 load.Stop();
                 var bytes = await UsedMemoryAsync(connection).ConfigureAwait(false) - before;
+                // Collections during the timed searches: each one stalls the search it falls in (docs/benchmarks.md).
+                int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+                var allocated = GC.GetTotalAllocatedBytes();
                 var (latency, results) = await benchmark.TimeQueriesAsync("redis-mih", index, data, cancellationToken).ConfigureAwait(false);
+                allocated = GC.GetTotalAllocatedBytes() - allocated;
                 var exact = IndexBenchmark.CountMismatches(reference, results) == 0;
                 notes.Add($"redis-mih per query: {index.Statistics!.Profile()}");
+                notes.Add($"redis-mih timed searches: {allocated / (double)(data.QueryCount + Math.Min(IndexBenchmark.WarmupQueries, data.QueryCount)) / 1e3:F1} kB allocated per search (warm-up included); " +
+                    $"GC collections gen0/1/2 {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}");
                 return new MethodReport("redis-mih", latency.Percentile(50), latency.Percentile(99), latency.Mean, load.Elapsed.TotalSeconds,
                     (double)bytes / options.N, exact, $"{index.ShardCount} shard(s), {index.Layout}, {connection.GetServers().Count(s => !s.IsReplica)} primary(ies)");
             }

@@ -12,6 +12,7 @@ namespace Mth.Testing.Redis;
 public abstract class RedisTopologyTests(RedisServerFixture single, RedisClusterFixture cluster) : IAsyncLifetime
 {
     private readonly List<(string Topology, string Prefix)> _prefixes = [];
+    private readonly List<RedisIndexCatalog> _catalogs = [];
 
     public static TheoryData<string> Topologies => new() { "single", "cluster" };
 
@@ -32,7 +33,14 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
     protected RedisIndexCatalog Catalog(string topology, out string prefix, RedisIndexOptions? options = null)
     {
         prefix = NewPrefix(topology);
-        return new RedisIndexCatalog(Connection(topology), (options ?? new RedisIndexOptions()) with { KeyPrefix = prefix });
+        return Track(new RedisIndexCatalog(Connection(topology), (options ?? new RedisIndexOptions()) with { KeyPrefix = prefix }));
+    }
+
+    /// <summary>A catalog closed (its bucket-read connections with it) when the test ends.</summary>
+    protected RedisIndexCatalog Track(RedisIndexCatalog catalog)
+    {
+        _catalogs.Add(catalog);
+        return catalog;
     }
 
     protected async Task<IHammingIndex> NewVersionAsync(string topology, IndexVersionOptions options, RedisIndexOptions? redisOptions = null)
@@ -48,6 +56,11 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
 
     public virtual async Task DisposeAsync()
     {
+        foreach (var catalog in _catalogs)
+        {
+            catalog.Dispose();
+        }
+
         foreach (var (topology, prefix) in _prefixes)
         {
             await RedisTestKeys.DeleteAsync(Connection(topology), prefix);
