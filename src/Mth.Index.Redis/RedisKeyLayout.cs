@@ -74,6 +74,7 @@ internal sealed class ShardKeys
         Meta = tag + ":meta";
         Ids = tag + ":ids";
         Ordinals = tag + ":ords";
+        OrdinalsBytes = Encoding.UTF8.GetBytes(tag + ":ords");
         Feed = tag + ":feed";
         _tablePrefixes = Enumerable.Range(0, 32).Select(j => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{tag}:t{j}:"))).ToArray();
     }
@@ -88,6 +89,9 @@ internal sealed class ShardKeys
 
     /// <summary>Hash: ordinal (decimal) → item id.</summary>
     public RedisKey Ordinals { get; }
+
+    /// <summary><see cref="Ordinals"/> as bytes, for the search's own connections.</summary>
+    public byte[] OrdinalsBytes { get; }
 
     /// <summary>
     /// Stream: the shard's change feed, one entry per item change (fields s = seq, o = u (upsert) | d (delete),

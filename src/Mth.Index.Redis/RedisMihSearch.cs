@@ -20,7 +20,7 @@ namespace Mth.Index.Redis;
 /// or where recent searches ended (<see cref="RecentKthDistances"/>). A last HMGET per shard turns the winning
 /// ordinals into ids. Typically two or three round trips per query.
 /// </summary>
-internal sealed class RedisMihSearch : IBucketSink
+internal sealed class RedisMihSearch : IArrayReplySink
 {
     private readonly RedisHammingIndex _index;
     private readonly ulong[] _query;
@@ -182,7 +182,7 @@ internal sealed class RedisMihSearch : IBucketSink
                     direct[s] = null;
                     try
                     {
-                        await connection.ReadBucketRepliesAsync(this, s, pool!.Timeout, cancellationToken).ConfigureAwait(false);
+                        await connection.ReadArrayRepliesAsync(this, s, pool!.Timeout, cancellationToken).ConfigureAwait(false);
                         directShards++;
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -297,8 +297,11 @@ internal sealed class RedisMihSearch : IBucketSink
         return replies;
     }
 
+    /// <summary>One bucket of an MGET reply on the search's own connection.</summary>
+    public void Element(int shard, int index, ReadOnlySpan<byte> entries) => Bucket(shard, entries);
+
     /// <summary>One bucket of a reply: its candidates are scanned at once.</summary>
-    public void Bucket(int shard, ReadOnlySpan<byte> entries)
+    private void Bucket(int shard, ReadOnlySpan<byte> entries)
     {
         _roundBytes += entries.Length;
         if (_index.Statistics is null)
@@ -420,30 +423,73 @@ internal sealed class RedisMihSearch : IBucketSink
     private async Task<IReadOnlyList<Neighbor>> ResolveAsync(CancellationToken cancellationToken)
     {
         var winners = _candidates.Where(c => c.Distance <= _threshold).ToList();
-        var missing = winners.Where(c => c.Id is null).GroupBy(c => c.Shard).ToList();
-        var lookups = missing.Select(group => _index.Database.HashGetAsync(
-            _index.Shards[group.Key].Ordinals,
-            group.Select(c => (RedisValue)c.Ordinal.ToString(CultureInfo.InvariantCulture)).ToArray())).ToArray();
-        await Task.WhenAll(lookups).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var ids = new Dictionary<long, string>();
-        for (var g = 0; g < missing.Count; g++)
+        var missing = winners.Where(c => c.Id is null).GroupBy(c => c.Shard).Select(g => (Shard: g.Key, Ordinals: g.Select(c => c.Ordinal).ToArray())).ToList();
+        var ids = new IdSink();
+        var pool = _index.DirectReads;
+        var direct = new RespBucketConnection?[missing.Count];
+        var throughClient = new Task<RedisValue[]>?[missing.Count];
+        try
         {
-            var group = missing[g].ToList();
-            var names = lookups[g].Result;
-            for (var i = 0; i < group.Count; i++)
+            for (var g = 0; g < missing.Count; g++)
             {
-                // Null: deleted since it was probed (searches are not isolated from concurrent writes).
-                if (!names[i].IsNull)
+                direct[g] = pool is null ? null : await SendIdLookupAsync(pool, missing[g].Shard, missing[g].Ordinals, cancellationToken).ConfigureAwait(false);
+                throughClient[g] = direct[g] is null ? LookUpThroughClient(missing[g].Shard, missing[g].Ordinals) : null;
+            }
+
+            for (var g = 0; g < missing.Count; g++)
+            {
+                ids.Ordinals = missing[g].Ordinals;
+                if (direct[g] is { } connection)
                 {
-                    ids[((long)group[i].Shard << 32) | group[i].Ordinal] = names[i].ToString();
+                    direct[g] = null;
+                    try
+                    {
+                        await connection.ReadArrayRepliesAsync(ids, missing[g].Shard, pool!.Timeout, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        throughClient[g] = LookUpThroughClient(missing[g].Shard, missing[g].Ordinals);
+                    }
+                    finally
+                    {
+                        pool!.Return(connection);
+                    }
+                }
+
+                if (throughClient[g] is { } lookup)
+                {
+                    var names = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    for (var i = 0; i < names.Length; i++)
+                    {
+                        if (!names[i].IsNullOrEmpty)
+                        {
+                            ids.Found(missing[g].Shard, missing[g].Ordinals[i], names[i].ToString());
+                        }
+                    }
                 }
             }
+        }
+        catch
+        {
+            foreach (var connection in direct)
+            {
+                connection?.Dispose();
+            }
+
+            foreach (var lookup in throughClient)
+            {
+                _ = lookup?.ContinueWith(static t => t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            throw;
         }
 
         var result = new List<Neighbor>(winners.Count);
         foreach (var c in winners)
         {
-            var id = c.Id ?? ids.GetValueOrDefault(((long)c.Shard << 32) | c.Ordinal);
+            // No id: deleted since it was probed (searches are not isolated from concurrent writes).
+            var id = c.Id ?? ids.Names.GetValueOrDefault(((long)c.Shard << 32) | c.Ordinal);
             if (id is not null)
             {
                 result.Add(new Neighbor(id, c.Distance));
@@ -457,6 +503,48 @@ internal sealed class RedisMihSearch : IBucketSink
         }
 
         return result;
+    }
+
+    /// <summary>The shard's id lookup sent on a connection of its own, or null when none can be had.</summary>
+    private async ValueTask<RespBucketConnection?> SendIdLookupAsync(RespBucketConnections pool, int shard, uint[] ordinals, CancellationToken cancellationToken)
+    {
+        var connection = await pool.RentAsync(_index.Shards[shard].Meta, _index.Database.Database, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            connection.AppendOrdinalsHmget(_index.Shards[shard], ordinals);
+            await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            pool.Return(connection);
+            return null;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private Task<RedisValue[]> LookUpThroughClient(int shard, uint[] ordinals) =>
+        _index.Database.HashGetAsync(_index.Shards[shard].Ordinals, ordinals.Select(o => (RedisValue)o.ToString(CultureInfo.InvariantCulture)).ToArray());
+
+    /// <summary>Ids by (shard, ordinal), from HMGET replies (element i is the id of the i-th ordinal asked for).</summary>
+    private sealed class IdSink : IArrayReplySink
+    {
+        public Dictionary<long, string> Names { get; } = [];
+
+        public uint[] Ordinals { get; set; } = [];
+
+        public void Element(int shard, int index, ReadOnlySpan<byte> value) => Found(shard, Ordinals[index], System.Text.Encoding.UTF8.GetString(value));
+
+        public void Found(int shard, uint ordinal, string id) => Names[((long)shard << 32) | ordinal] = id;
     }
 
     private readonly record struct Candidate(int Shard, uint Ordinal, int Distance, string? Id);

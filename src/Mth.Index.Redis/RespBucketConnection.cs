@@ -5,28 +5,33 @@ using System.Text;
 
 namespace Mth.Index.Redis;
 
-/// <summary>Receives the buckets of an MGET reply, in key order, as views into the reader's buffer (valid only during the call).</summary>
-internal interface IBucketSink
+/// <summary>Receives the elements of array replies (MGET buckets, HMGET ids) as views into the reader's buffer (valid only during the call).</summary>
+internal interface IArrayReplySink
 {
-    /// <summary>A bucket that exists (null buckets are skipped).</summary>
-    void Bucket(int shard, ReadOnlySpan<byte> entries);
+    /// <summary>
+    /// A non-empty element; <paramref name="index"/> counts elements from the first reply read, nulls and empty
+    /// strings included (they are not handed over).
+    /// </summary>
+    void Element(int shard, int index, ReadOnlySpan<byte> value);
 }
 
 /// <summary>The server answered a command with an error (MOVED, ASK, NOAUTH, ...): the caller reads another way.</summary>
 internal sealed class RespErrorReplyException(string message) : Exception(message);
 
 /// <summary>
-/// One plain TCP connection speaking RESP2, for a search's bucket reads only: pipelined MGETs go out from one pooled
-/// buffer and their replies (arrays of bulk strings) are parsed in place from another, each bucket handed to an
-/// <see cref="IBucketSink"/> without being copied. StackExchange.Redis gives every bucket of an MGET reply its own
+/// One plain TCP connection speaking RESP2, for a search's reads only: pipelined MGETs of buckets (and the HMGET of
+/// the winners' ids) go out from one pooled buffer and their replies (arrays of bulk strings) are parsed in place
+/// from another, each element handed to an <see cref="IArrayReplySink"/> without being copied. StackExchange.Redis gives every bucket of an MGET reply its own
 /// array (about 1.3 MB of garbage per uniform 64-bit search on 1M codes, docs/benchmarks.md); this allocates nothing
-/// per search once its buffers have grown. It understands nothing but MGET: any error reply or unexpected byte throws,
+/// per search once its buffers have grown. It understands nothing but arrays of bulk strings: any error reply or unexpected byte throws,
 /// and the connection is then unusable (the caller disposes it and reads through StackExchange.Redis).
 /// Not thread-safe: one search at a time (<see cref="RespBucketConnections"/> lends it out).
 /// </summary>
 internal sealed class RespBucketConnection : IDisposable
 {
     private static ReadOnlySpan<byte> MgetHeader => "\r\n$4\r\nMGET\r\n"u8;
+
+    private static ReadOnlySpan<byte> HmgetHeader => "\r\n$5\r\nHMGET\r\n$"u8;
 
     private readonly Socket _socket;
     private readonly CancellationTokenSource _deadline = new();
@@ -117,6 +122,42 @@ internal sealed class RespBucketConnection : IDisposable
         _commands++;
     }
 
+    /// <summary>Appends one HMGET of the shard's ordinals hash for the given ordinals (decimal fields, as stored).</summary>
+    public void AppendOrdinalsHmget(ShardKeys shard, ReadOnlySpan<uint> ordinals)
+    {
+        var key = shard.OrdinalsBytes;
+        EnsureSendRoom(48 + key.Length + ordinals.Length * 20);
+        var span = _send.AsSpan(_sendLength);
+        var at = 0;
+        span[at++] = (byte)'*';
+        at += Format(ordinals.Length + 2, span[at..]);
+        HmgetHeader.CopyTo(span[at..]);
+        at += HmgetHeader.Length;
+        at += Format(key.Length, span[at..]);
+        span[at++] = (byte)'\r';
+        span[at++] = (byte)'\n';
+        key.CopyTo(span[at..]);
+        at += key.Length;
+        span[at++] = (byte)'\r';
+        span[at++] = (byte)'\n';
+        Span<byte> digits = stackalloc byte[10];
+        foreach (var ordinal in ordinals)
+        {
+            ordinal.TryFormat(digits, out var length, provider: System.Globalization.CultureInfo.InvariantCulture);
+            span[at++] = (byte)'$';
+            at += Format(length, span[at..]);
+            span[at++] = (byte)'\r';
+            span[at++] = (byte)'\n';
+            digits[..length].CopyTo(span[at..]);
+            at += length;
+            span[at++] = (byte)'\r';
+            span[at++] = (byte)'\n';
+        }
+
+        _sendLength += at;
+        _commands++;
+    }
+
     /// <summary>Sends the pending request.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
@@ -138,23 +179,24 @@ internal sealed class RespBucketConnection : IDisposable
     }
 
     /// <summary>
-    /// Reads the replies of the MGETs sent (in order), handing each existing bucket to <paramref name="sink"/>.
+    /// Reads the replies of the commands sent (in order), handing each non-empty element to <paramref name="sink"/>.
     /// Throws <see cref="RespErrorReplyException"/> on an error reply, <see cref="OperationCanceledException"/> when
     /// <paramref name="cancellationToken"/> fires, <see cref="TimeoutException"/> past <paramref name="timeout"/>.
     /// </summary>
-    public async ValueTask ReadBucketRepliesAsync(IBucketSink sink, int shard, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask ReadArrayRepliesAsync(IArrayReplySink sink, int shard, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var replies = _commands;
         _commands = 0;
         var elements = 0;
         var bulk = -1;
+        var index = 0;
         _deadline.CancelAfter(timeout);
         var registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _deadline)
             : default;
         try
         {
-            while (!Consume(sink, shard, ref replies, ref elements, ref bulk))
+            while (!Consume(sink, shard, ref replies, ref elements, ref bulk, ref index))
             {
                 await ReceiveAsync(bulk, _deadline.Token).ConfigureAwait(false);
             }
@@ -162,7 +204,7 @@ internal sealed class RespBucketConnection : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Broken = true;
-            throw new TimeoutException($"No complete MGET reply from {EndPoint} within {timeout}.");
+            throw new TimeoutException($"No complete reply from {EndPoint} within {timeout}.");
         }
         catch
         {
@@ -181,7 +223,7 @@ internal sealed class RespBucketConnection : IDisposable
     }
 
     /// <summary>Parses what the buffer holds; true when every reply is complete. State: replies left, elements left in the current array, length of a bulk string whose header was read (-1: none).</summary>
-    private bool Consume(IBucketSink sink, int shard, ref int replies, ref int elements, ref int bulk)
+    private bool Consume(IArrayReplySink sink, int shard, ref int replies, ref int elements, ref int bulk, ref int index)
     {
         var span = _receive.AsSpan(_start, _end - _start);
         var at = 0;
@@ -198,9 +240,10 @@ internal sealed class RespBucketConnection : IDisposable
 
                     if (bulk > 0)
                     {
-                        sink.Bucket(shard, span.Slice(at, bulk));
+                        sink.Element(shard, index, span.Slice(at, bulk));
                     }
 
+                    index++;
                     at += bulk + 2;
                     bulk = -1;
                     if (--elements == 0)
@@ -243,6 +286,7 @@ internal sealed class RespBucketConnection : IDisposable
                         var length = ParseInteger(line[1..]);
                         if (length < 0)
                         {
+                            index++;
                             if (--elements == 0)
                             {
                                 replies--;

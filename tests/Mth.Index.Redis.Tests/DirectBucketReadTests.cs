@@ -58,7 +58,7 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
             connection.AppendBucketMget(shard, buckets.AsSpan(6));
             await connection.FlushAsync(CancellationToken.None);
             var sink = new RecordingSink();
-            await connection.ReadBucketRepliesAsync(sink, shard: 4, Timeout, CancellationToken.None);
+            await connection.ReadArrayRepliesAsync(sink, shard: 4, Timeout, CancellationToken.None);
 
             Assert.Equal(expected.Count, sink.Buckets.Count);
             for (var i = 0; i < expected.Count; i++)
@@ -69,6 +69,23 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
 
             Assert.False(connection.Broken);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public async Task An_hmget_of_ordinals_hands_over_each_id_with_its_position_and_skips_the_missing_ones(string topology)
+    {
+        var shard = new RedisKeyLayout(NewPrefix(topology)).Shard("v1", 0, 1);
+        await Connection(topology).GetDatabase().HashSetAsync(shard.Ordinals, [new("7", "1.2.3.7"), new("12345678", "1.2.3.12345678"), new("0", "1.2.3.0")]);
+        using var connection = await RespBucketConnection.ConnectAsync(Owner(topology, shard), null, null, 0, Timeout, CancellationToken.None);
+
+        connection.AppendOrdinalsHmget(shard, [12345678u, 9u, 0u, 4000000000u, 7u]);
+        await connection.FlushAsync(CancellationToken.None);
+        var sink = new RecordingSink();
+        await connection.ReadArrayRepliesAsync(sink, shard: 1, Timeout, CancellationToken.None);
+
+        Assert.Equal([0, 2, 4], sink.Indexes);
+        Assert.Equal(["1.2.3.12345678", "1.2.3.0", "1.2.3.7"], sink.Buckets.Select(b => System.Text.Encoding.UTF8.GetString(b.Entries)));
     }
 
     [Fact]
@@ -82,7 +99,7 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
         await connection.FlushAsync(CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<RespErrorReplyException>(() =>
-            connection.ReadBucketRepliesAsync(new RecordingSink(), 0, Timeout, CancellationToken.None).AsTask());
+            connection.ReadArrayRepliesAsync(new RecordingSink(), 0, Timeout, CancellationToken.None).AsTask());
 
         Assert.Contains("MOVED", error.Message, StringComparison.Ordinal);
         Assert.True(connection.Broken);
@@ -160,10 +177,16 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
         return killed;
     }
 
-    private sealed class RecordingSink : IBucketSink
+    private sealed class RecordingSink : IArrayReplySink
     {
         public List<(int Shard, byte[] Entries)> Buckets { get; } = [];
 
-        public void Bucket(int shard, ReadOnlySpan<byte> entries) => Buckets.Add((shard, entries.ToArray()));
+        public List<int> Indexes { get; } = [];
+
+        public void Element(int shard, int index, ReadOnlySpan<byte> value)
+        {
+            Buckets.Add((shard, value.ToArray()));
+            Indexes.Add(index);
+        }
     }
 }
