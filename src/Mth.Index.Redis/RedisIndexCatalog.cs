@@ -26,7 +26,7 @@ public sealed class RedisIndexCatalog : IIndexCatalog, IDisposable
         _options.Validate();
         _database = connection.GetDatabase();
         _keys = new RedisKeyLayout(_options.KeyPrefix);
-        _directReads = _options.DirectBucketReads ? new RespBucketConnections(connection) : null;
+        _directReads = _options.DirectBucketReads ? new RespBucketConnections(connection, _options.DirectReadBlockingWaitMicroseconds) : null;
     }
 
     /// <summary>Closes the bucket-read connections; indexes opened from this catalog go on reading through StackExchange.Redis.</summary>

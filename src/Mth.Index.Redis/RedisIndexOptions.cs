@@ -48,6 +48,14 @@ public sealed record RedisIndexOptions
     public bool DirectBucketReads { get; init; } = true;
 
     /// <summary>
+    /// With <see cref="DirectBucketReads"/>: how long a search's thread waits blocked for the next part of a reply
+    /// before awaiting it asynchronously (0: always asynchronous). A blocked wait wakes one thread when the bytes
+    /// arrive, an asynchronous one two, which on a busy machine shows in the tail (docs/benchmarks.md); the cost is
+    /// a pool thread held for at most this long per wait.
+    /// </summary>
+    public int DirectReadBlockingWaitMicroseconds { get; init; } = 2000;
+
+    /// <summary>
     /// Whether the first round trip of a search stops early: at radius 0 (cheap, enough on tightly clustered codes,
     /// and it measures the bucket sizes), or, once the index has seen enough searches with the same k, where nine
     /// in ten of them ended (<see cref="RecentKthDistances"/>). False: the first round trip reads as much as
@@ -87,6 +95,11 @@ public sealed record RedisIndexOptions
     internal void Validate()
     {
         ValidatePrefix(KeyPrefix);
+
+        if (DirectReadBlockingWaitMicroseconds is < 0 or > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DirectReadBlockingWaitMicroseconds), DirectReadBlockingWaitMicroseconds, "The blocking wait must be from 0 to 100,000 µs.");
+        }
 
         if (ShardsPerVersion is < 1 or > 1024)
         {

@@ -52,6 +52,13 @@ internal sealed class RespBucketConnection : IDisposable
 
     public EndPoint EndPoint { get; }
 
+    /// <summary>
+    /// How long a read first waits blocked (poll) for more of a reply before awaiting it asynchronously. Redis sends a
+    /// large reply in parts; an asynchronous wait for each costs two thread wake-ups (the socket engine's thread, then
+    /// a pool thread), a blocked one costs one, and on a busy machine every wake-up may wait for a core.
+    /// </summary>
+    public int BlockingWaitMicroseconds { get; set; }
+
     /// <summary>Set once anything went wrong: the stream's position in the protocol is unknown.</summary>
     public bool Broken { get; private set; }
 
@@ -352,6 +359,12 @@ internal sealed class RespBucketConnection : IDisposable
             _receive.AsSpan(0, _end).CopyTo(larger);
             ArrayPool<byte>.Shared.Return(_receive);
             _receive = larger;
+        }
+
+        if (BlockingWaitMicroseconds > 0 && _socket.Available == 0)
+        {
+            // Readable, closed or timed out: the receive below then completes at once, or goes asynchronous.
+            _socket.Poll(BlockingWaitMicroseconds, SelectMode.SelectRead);
         }
 
         var received = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);

@@ -27,9 +27,12 @@ internal sealed class RespBucketConnections : IDisposable
     private readonly ConcurrentDictionary<EndPoint, long> _failedAt = new();
     private volatile bool _disposed;
 
-    public RespBucketConnections(IConnectionMultiplexer multiplexer)
+    private readonly int _blockingWaitMicroseconds;
+
+    public RespBucketConnections(IConnectionMultiplexer multiplexer, int blockingWaitMicroseconds)
     {
         _multiplexer = multiplexer;
+        _blockingWaitMicroseconds = blockingWaitMicroseconds;
         var configuration = ConfigurationOptions.Parse(multiplexer.Configuration);
         _user = configuration.User;
         _password = configuration.Password;
@@ -78,7 +81,9 @@ internal sealed class RespBucketConnections : IDisposable
 
         try
         {
-            return await RespBucketConnection.ConnectAsync(endPoint, _user, _password, database, Timeout, cancellationToken).ConfigureAwait(false);
+            var connection = await RespBucketConnection.ConnectAsync(endPoint, _user, _password, database, Timeout, cancellationToken).ConfigureAwait(false);
+            connection.BlockingWaitMicroseconds = _blockingWaitMicroseconds;
+            return connection;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

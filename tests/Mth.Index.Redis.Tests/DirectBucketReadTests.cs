@@ -106,10 +106,13 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
     }
 
     [Theory]
-    [MemberData(nameof(Topologies))]
-    public async Task Searches_read_every_shard_on_their_own_connections_and_answer_as_through_the_client(string topology)
+    [InlineData("single", 0)]
+    [InlineData("single", 2000)]
+    [InlineData("cluster", 0)]
+    [InlineData("cluster", 2000)]
+    public async Task Searches_read_every_shard_on_their_own_connections_and_answer_as_through_the_client(string topology, int blockingWaitMicroseconds)
     {
-        var (catalog, index, truth, queries) = await LoadAsync(topology, "uniform");
+        var (catalog, index, truth, queries) = await LoadAsync(topology, "uniform", blockingWaitMicroseconds);
 
         await IndexWorkload.CheckSearchesAsync(index, truth, queries, [1, 10, 50], [0, 8], $"{topology} direct");
         Assert.Equal(1.0, index.Statistics!.Profile().DirectShare);
@@ -130,7 +133,7 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
     [MemberData(nameof(Topologies))]
     public async Task When_the_server_closes_the_bucket_connections_the_shards_are_read_through_the_client_and_answers_stay_exact(string topology)
     {
-        var (_, index, truth, queries) = await LoadAsync(topology, "clustered");
+        var (_, index, truth, queries) = await LoadAsync(topology, "clustered", new RedisIndexOptions().DirectReadBlockingWaitMicroseconds);
         await IndexWorkload.CheckSearchesAsync(index, truth, queries[..2], [10], [], $"{topology} before");
         var failures = index.DirectReads!.Failures;
 
@@ -145,10 +148,10 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
         Assert.True(share is > 0 and < 1, $"direct share {share}");
     }
 
-    private async Task<(RedisIndexCatalog Catalog, RedisHammingIndex Index, BruteForce Truth, Core.Codes.BinaryCode[] Queries)> LoadAsync(string topology, string shape)
+    private async Task<(RedisIndexCatalog Catalog, RedisHammingIndex Index, BruteForce Truth, Core.Codes.BinaryCode[] Queries)> LoadAsync(string topology, string shape, int blockingWaitMicroseconds)
     {
         const int bits = 64, size = 2000;
-        var catalog = Catalog(topology, out _, new RedisIndexOptions { CollectSearchStatistics = true, KeysPerCommand = 50 });
+        var catalog = Catalog(topology, out _, new RedisIndexOptions { CollectSearchStatistics = true, KeysPerCommand = 50, DirectReadBlockingWaitMicroseconds = blockingWaitMicroseconds });
         var index = (RedisHammingIndex)await catalog.CreateVersionAsync("v1", new IndexVersionOptions(bits) { ExpectedItems = size });
         var codes = IndexWorkload.Codes(bits, size, shape, 23);
         var truth = await IndexWorkload.LoadAsync(index, codes);

@@ -18,11 +18,12 @@ internal static class IndexBenchmarkCommand
         var seed = new Option<int>("--seed") { Description = "Random seed of the generated codes.", DefaultValueFactory = _ => 1 };
         var substrings = new Option<int?>("--substrings") { Description = "MIH substring count m (default: chosen from --n and --bits as Norouzi et al. recommend)." };
         var noFaiss = new Option<bool>("--no-faiss") { Description = "Skip the Faiss IndexBinaryFlat reference." };
+        var blockingWait = new Option<int>("--redis-blocking-wait-us") { Description = "RedisIndexOptions.DirectReadBlockingWaitMicroseconds: how long a search's read waits blocked before awaiting (0: never).", DefaultValueFactory = _ => new Mth.Index.Redis.RedisIndexOptions().DirectReadBlockingWaitMicroseconds };
         var clientReads = new Option<bool>("--redis-client-reads") { Description = "Redis searches read buckets through StackExchange.Redis only (RedisIndexOptions.DirectBucketReads off), for comparison." };
 
         var command = new Command("index", "Exact Hamming k-NN: linear scan, in-memory MIH and MIH on Redis, against Faiss IndexBinaryFlat on the same data.")
         {
-            n, bits, k, queries, clustered, redis, dump, json, seed, substrings, noFaiss, clientReads,
+            n, bits, k, queries, clustered, redis, dump, json, seed, substrings, noFaiss, clientReads, blockingWait,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +41,7 @@ internal static class IndexBenchmarkCommand
                 NoFaiss = parse.GetValue(noFaiss),
                 Substrings = parse.GetValue(substrings),
                 RedisClientReads = parse.GetValue(clientReads),
+                RedisBlockingWaitMicroseconds = parse.GetValue(blockingWait),
             };
             try
             {

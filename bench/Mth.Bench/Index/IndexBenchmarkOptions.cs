@@ -30,4 +30,7 @@ internal sealed record IndexBenchmarkOptions
 
     /// <summary>Redis searches read buckets through StackExchange.Redis only (no direct bucket reads).</summary>
     public bool RedisClientReads { get; init; }
+
+    /// <summary>RedisIndexOptions.DirectReadBlockingWaitMicroseconds for the Redis searches.</summary>
+    public int RedisBlockingWaitMicroseconds { get; init; }
 }

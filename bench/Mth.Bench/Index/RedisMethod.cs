@@ -38,6 +38,7 @@ internal static class RedisMethod
                 KeyPrefix = $"mthbench{Environment.ProcessId}",
                 CollectSearchStatistics = true,
                 DirectBucketReads = !options.RedisClientReads,
+                DirectReadBlockingWaitMicroseconds = options.RedisBlockingWaitMicroseconds,
             });
             var before = await UsedMemoryAsync(connection).ConfigureAwait(false);
             var load = Stopwatch.StartNew();
