@@ -3,8 +3,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Mth.Core.Codes;
 using Mth.Core.Indexing;
 using Mth.Core.Indexing.MultiIndexHashing;
@@ -322,19 +320,14 @@ internal sealed class RedisMihSearch : IArrayReplySink
         var size = 4 + _index.CodeBytes;
         if (_index.CodeBytes == 8)
         {
-            // 64-bit codes, the common case: one unchecked load and one popcount per entry, in the stored byte order
-            // (a popcount does not care about order as long as the query's bytes are in the same one).
-            var query = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(_query[0]) : _query[0];
-            var threshold = _threshold;
-            var count = entries.Length / 12;
-            ref var first = ref MemoryMarshal.GetReference(entries);
-            for (var i = 0; i < count; i++)
+            // 64-bit codes, the common case: one load and one popcount per entry.
+            var query = _query[0];
+            for (var at = 0; at + 12 <= entries.Length; at += 12)
             {
-                var distance = BitOperations.PopCount(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, i * 12 + 4)) ^ query);
-                if (distance <= threshold)
+                var distance = BitOperations.PopCount(BinaryPrimitives.ReadUInt64BigEndian(entries.Slice(at + 4, 8)) ^ query);
+                if (distance <= _threshold)
                 {
-                    Add(shard, BinaryPrimitives.ReadUInt32BigEndian(entries.Slice(i * 12, 4)), distance, id: null);
-                    threshold = _threshold;
+                    Add(shard, BinaryPrimitives.ReadUInt32BigEndian(entries.Slice(at, 4)), distance, id: null);
                 }
             }
 
