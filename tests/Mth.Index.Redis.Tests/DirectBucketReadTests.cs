@@ -148,6 +148,32 @@ public sealed class DirectBucketReadTests(RedisServerFixture single, RedisCluste
         Assert.True(share is > 0 and < 1, $"direct share {share}");
     }
 
+    [Fact]
+    public async Task Behind_a_password_and_in_another_database_the_own_connections_authenticate_and_select_as_the_client_does()
+    {
+        var directory = Directory.CreateTempSubdirectory("mth-redis-auth-").FullName;
+        try
+        {
+            using var server = RedisProcess.Start(directory, RedisProcess.FreePort(), "--requirepass", "s3cret");
+            var configuration = new ConfigurationOptions { Password = "s3cret", DefaultDatabase = 3, AbortOnConnectFail = true, AsyncTimeout = 10_000 };
+            configuration.EndPoints.Add(server.EndPoint);
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+            using var catalog = new RedisIndexCatalog(connection, new RedisIndexOptions { KeyPrefix = "auth", CollectSearchStatistics = true });
+            var index = (RedisHammingIndex)await catalog.CreateVersionAsync("v1", new IndexVersionOptions(64) { ExpectedItems = 500 });
+            var codes = IndexWorkload.Codes(64, 500, "uniform", 3);
+            var truth = await IndexWorkload.LoadAsync(index, codes);
+
+            // Buckets read from database 0, or not at all, could not give the brute force's answers.
+            await IndexWorkload.CheckSearchesAsync(index, truth, IndexWorkload.Queries(codes, 64, "uniform", 4, 4), [1, 10], [4], "password, database 3");
+            Assert.Equal(1.0, index.Statistics!.Profile().DirectShare);
+            Assert.Equal(0, index.DirectReads!.Failures);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private async Task<(RedisIndexCatalog Catalog, RedisHammingIndex Index, BruteForce Truth, Core.Codes.BinaryCode[] Queries)> LoadAsync(string topology, string shape, int blockingWaitMicroseconds)
     {
         const int bits = 64, size = 2000;
