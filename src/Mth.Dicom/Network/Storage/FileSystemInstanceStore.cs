@@ -300,22 +300,28 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         offset += head.Sum(p => (long)p.Length);
         // The device writes what has arrived while the rest arrives: the flush at the end finds little left to write.
         FileSystemSync.StartWriteBack(file, 0, offset);
-        var buffer = ArrayPool<byte>.Shared.Rent(SpoolWriteChunk);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SpoolWriteChunk, _options.WriteBufferSize));
         try
         {
             while (true)
             {
-                var filled = await dataSet.ReadAtLeastAsync(buffer.AsMemory(0, SpoolWriteChunk), SpoolWriteChunk, throwOnEndOfStream: false,
-                    cancellationToken).ConfigureAwait(false);
+                // Past the slot the instance becomes a plain file, fsynced at the end: written in large blocks, as the fsync path does.
+                var inSlot = offset < _spool!.SlotSize;
+                var chunk = inSlot ? SpoolWriteChunk : _options.WriteBufferSize;
+                var filled = await dataSet.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 if (filled > 0)
                 {
                     crc.Append(buffer.AsSpan(0, filled));
                     RandomAccess.Write(file, buffer.AsSpan(0, filled), offset);
-                    FileSystemSync.StartWriteBack(file, offset, filled);
+                    if (inSlot)
+                    {
+                        FileSystemSync.StartWriteBack(file, offset, filled);
+                    }
+
                     offset += filled;
                 }
 
-                if (filled < SpoolWriteChunk)
+                if (filled < chunk)
                 {
                     return (offset, crc.Value);
                 }
