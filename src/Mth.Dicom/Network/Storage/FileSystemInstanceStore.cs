@@ -74,8 +74,16 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 () => FileSystemSync.FlushDirectory(RootDirectory), Statistics, _log);
             if (options.Journal.SpoolSlots > 0)
             {
-                // After the replay, which may have taken slots the journal named.
-                _spool = InstanceSpool.Open(_spoolDirectory, options.Journal.SpoolSlotSize, options.Journal.SpoolSlots, _log);
+                try
+                {
+                    // After the replay, which may have taken slots the journal named.
+                    _spool = InstanceSpool.Open(_spoolDirectory, options.Journal.SpoolSlotSize, options.Journal.SpoolSlots, _log);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // No room for the slots, say: instances above the journal's limit take the fsync path.
+                    _log.Write(DicomLogLevel.Error, "The instance spool could not be created; larger instances are fsynced file by file: " + ex.Message, ex);
+                }
             }
         }
     }
@@ -230,7 +238,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 }
 
                 recorded = true;
-                long? appended;
+                long? appended = null;
                 try
                 {
                     appended = await journal.TryAppendAsync(Path.GetFileName(finalPath), [reference], cancellationToken, JournalRecordKind.Spooled)
@@ -238,7 +246,16 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 }
                 finally
                 {
-                    await slotFlushed.ConfigureAwait(false);
+                    try
+                    {
+                        await slotFlushed.ConfigureAwait(false);
+                    }
+                    catch when (appended is { } taken)
+                    {
+                        // Not acknowledged: the record is left to the checkpoint (and, after a crash, to its CRC).
+                        journal.Complete(taken, null);
+                        throw;
+                    }
                 }
 
                 if (appended is not { } sequence)

@@ -85,7 +85,16 @@ internal sealed class InstanceSpool : IAsyncDisposable
             }
         }
 
-        spool.CreateSlots(slotCount - spool._free.Count);
+        try
+        {
+            spool.CreateSlots(slotCount - spool._free.Count);
+        }
+        catch
+        {
+            spool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
         return spool;
     }
 
