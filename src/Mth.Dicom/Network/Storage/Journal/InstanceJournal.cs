@@ -74,8 +74,7 @@ internal sealed class InstanceJournal : IAsyncDisposable
     /// their names durable; then the checkpoint moves past them.
     /// </summary>
     public static InstanceJournal Open(string directory, InstanceJournalOptions options, Func<string, JournalRecordKind, ReadOnlyMemory<byte>, bool> restore,
-        Action restored,
-        InstanceStoreStatistics statistics, IDicomNetworkLog log)
+        Action restored, InstanceStoreStatistics statistics, IDicomNetworkLog log)
     {
         options.Validate();
         Directory.CreateDirectory(directory);
@@ -410,8 +409,7 @@ internal sealed class InstanceJournal : IAsyncDisposable
 
     /// <summary>Replays the records above the checkpoint; returns the highest sequence number seen anywhere (so numbers keep growing).</summary>
     private static long Recover(string directory, JournalCheckpointFile checkpoint, Func<string, JournalRecordKind, ReadOnlyMemory<byte>, bool> restore,
-        Action restored,
-        InstanceStoreStatistics statistics, IDicomNetworkLog log)
+        Action restored, InstanceStoreStatistics statistics, IDicomNetworkLog log)
     {
         var state = checkpoint.State;
         var highest = state.Sequence;
