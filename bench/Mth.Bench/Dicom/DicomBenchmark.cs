@@ -30,7 +30,8 @@ public static class DicomBenchmark
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
         BenchmarkRun.RunAsync("dicom", args, DicomBenchmarkOptions.Parse, o => o.WorkDirectory, _ => "", async (options, work, report) =>
         {
-            await MeasureDurabilityFloorAsync(options, work, report, cancellationToken);
+            await MeasureDurabilityFloorAsync(options, options.SmallSize, work, report, cancellationToken);
+            await MeasureDurabilityFloorAsync(options, options.LargeSize, work, report, cancellationToken);
             const string header = "| data set | receiver | associations | median s | instances/s | MB/s | vs storescp |\n| --- | --- | --- | --- | --- | --- | --- |";
             report.AppendLine(header);
             Console.Out.WriteLine(header);
@@ -54,7 +55,7 @@ public static class DicomBenchmark
             ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
             ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
             ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
-            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB)),
+            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB, options.SpoolSlots)),
             ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
         };
 
@@ -120,10 +121,15 @@ public static class DicomBenchmark
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
     internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
-        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null)
+        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null, int? spoolSlots = null)
     {
         Directory.CreateDirectory(received);
-        var journal = journalMaxKiB is { } kib ? new InstanceJournalOptions { MaxInstanceSize = kib * 1024 } : new InstanceJournalOptions();
+        var defaults = new InstanceJournalOptions();
+        var journal = new InstanceJournalOptions
+        {
+            MaxInstanceSize = journalMaxKiB is { } kib ? kib * 1024 : defaults.MaxInstanceSize,
+            SpoolSlots = spoolSlots ?? defaults.SpoolSlots,
+        };
         await using var store = durability is { } mode
             ? new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = received, Durability = mode, Journal = journal })
             : null;
@@ -139,7 +145,7 @@ public static class DicomBenchmark
         {
             var statistics = store!.Statistics;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  journal, {associations} association(s): {statistics.InstancesJournaled} journaled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring), {statistics.Checkpoints} checkpoints in {seconds:0.000} s"));
+                $"  journal, {associations} association(s): {statistics.InstancesJournaled} journaled, {statistics.InstancesSpooled} spooled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring, {statistics.SpoolEmptyFallbacks} for an empty spool), {statistics.Checkpoints} checkpoints in {seconds:0.000} s"));
         }
 
         return seconds;
@@ -165,13 +171,14 @@ public static class DicomBenchmark
     }
 
     /// <summary>
-    /// The file store alone, no network: how long one writer takes to make a small instance durable
-    /// on this disk, for each way of doing it. On one association the SCU waits for each answer,
+    /// The file store alone, no network: how long one writer takes to make an instance of
+    /// <paramref name="size"/>² 16-bit pixels durable on this disk, for each way of doing it. On one association the SCU waits for each answer,
     /// so no receiver that acknowledges durable instances only can beat this rate there.
     /// </summary>
-    private static async Task MeasureDurabilityFloorAsync(DicomBenchmarkOptions options, string work, StringBuilder report, CancellationToken cancellationToken)
+    private static async Task MeasureDurabilityFloorAsync(DicomBenchmarkOptions options, int size, string work, StringBuilder report,
+        CancellationToken cancellationToken)
     {
-        var dataSet = new byte[options.SmallSize * options.SmallSize * 2];
+        var dataSet = new byte[size * size * 2];
         var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
         var association = new AssociationContext(0, "BENCH", OurAeTitle, null, DicomImplementation.ClassUid, null);
         const int warmUp = 20;
@@ -179,12 +186,15 @@ public static class DicomBenchmark
         var modes = new (DurabilityMode Mode, string How)[]
         {
             (DurabilityMode.FsyncEachInstance, "written, fsynced, renamed and its folder fsynced"),
-            (DurabilityMode.WriteAheadJournal, "appended to the journal and fdatasynced, then its file written and renamed"),
+            (DurabilityMode.WriteAheadJournal, dataSet.Length + 1024 <= new InstanceJournalOptions().MaxInstanceSize
+                ? "appended to the journal and fdatasynced, then its file written and renamed"
+                : "written over a spool slot, fdatasynced with its journal record, then cut and renamed"),
         };
         foreach (var (mode, how) in modes)
         {
             var root = Path.Combine(work, "floor");
-            await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root, Durability = mode }))
+            var journal = new InstanceJournalOptions { SpoolSlots = options.SpoolSlots ?? new InstanceJournalOptions().SpoolSlots };
+            await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = root, Durability = mode, Journal = journal }))
             {
                 await FlushPageCacheAsync(cancellationToken);
                 var times = new List<double>(count);

@@ -31,6 +31,9 @@ internal sealed record DicomBenchmarkOptions
     /// <summary>Largest instance the journal receiver journals (KiB); null: the store's default.</summary>
     public int? JournalMaxKiB { get; init; }
 
+    /// <summary>Free spool slots the journal receiver keeps; null: the store's default (0: no spool).</summary>
+    public int? SpoolSlots { get; init; }
+
     public static DicomBenchmarkOptions Parse(string[] args)
     {
         var options = new DicomBenchmarkOptions();
@@ -48,8 +51,9 @@ internal sealed record DicomBenchmarkOptions
                 "--work" => options with { WorkDirectory = Next() },
                 "--skip-memory" => options with { SkipMemory = true },
                 "--journal-max-kib" => options with { JournalMaxKiB = NextInt() },
+                "--spool-slots" => options with { SpoolSlots = NextInt() },
                 _ => throw new ArgumentException(
-                    $"Unknown option '{args[i]}'. Options: --small N --large N --big-mib N --repeat N --associations N --work DIR --skip-memory --journal-max-kib N."),
+                    $"Unknown option '{args[i]}'. Options: --small N --large N --big-mib N --repeat N --associations N --work DIR --skip-memory --journal-max-kib N --spool-slots N."),
             };
         }
 

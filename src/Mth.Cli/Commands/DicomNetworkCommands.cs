@@ -37,8 +37,8 @@ internal static class DicomNetworkCommands
         var maxAssociations = new Option<int>("--max-associations") { Description = "Associations served at once.", DefaultValueFactory = _ => 32 };
         var durability = new Option<string>("--durability")
         {
-            Description = "How an instance is made durable before success is answered: journal (append to a pre-written write-ahead journal, "
-                + "one data flush; files flushed in bulk by checkpoints), fsync (fsync the file and its folder), group-commit (fsyncs shared by instances finished together).",
+            Description = "How an instance is made durable before success is answered: journal (up to 256 KiB appended to a pre-written write-ahead journal, "
+                + "up to 1 MiB written over a pre-written spool slot named by a journal record; one data flush; files flushed in bulk by checkpoints), fsync (fsync the file and its folder), group-commit (fsyncs shared by instances finished together).",
             DefaultValueFactory = _ => "journal",
         };
         durability.AcceptOnlyFromAmong("journal", "fsync", "group-commit");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mth.Dicom.IO;
 using Mth.Dicom.Network.Dimse;
 using Mth.Dicom.Network.Server;
@@ -14,9 +15,14 @@ namespace Mth.Dicom.Network.Storage;
 /// size limit is gathered in memory, appended to the journal in <c>ROOT/.journal</c> and made durable
 /// there with one data flush; its file is then written and renamed into place without a flush
 /// (visible at once), and a background checkpoint makes files durable in bulk. At start, journal
-/// records whose files were not yet known to be durable are written again.</item>
-/// <item><see cref="DurabilityMode.FsyncEachInstance"/> (and every instance above the journal's
-/// limit): the file is written under a temporary name, fsynced, renamed into place and its
+/// records whose files were not yet known to be durable are written again.
+/// An instance above that limit and up to a spool slot's size is streamed into a pre-written
+/// spool slot in <c>ROOT/.spool</c>, made durable there with one data flush, named by a small
+/// journal record (slot, length, CRC-32C), and renamed into place without a flush; the checkpoint
+/// makes it durable under its name. At start, such a record whose file was not known to be
+/// durable completes the placement from the slot (or the file) when the CRC matches.</item>
+/// <item><see cref="DurabilityMode.FsyncEachInstance"/> (and, with the journal, instances bigger
+/// than a spool slot or arriving when no slot is free): the file is written under a temporary name, fsynced, renamed into place and its
 /// folder fsynced.</item>
 /// <item><see cref="DurabilityMode.GroupCommit"/>: the same flushes, shared by instances finished together.</item>
 /// </list>
@@ -26,11 +32,16 @@ namespace Mth.Dicom.Network.Storage;
 public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposable
 {
     private const string Extension = ".dcm";
+
+    /// <summary>Bytes of a spooled data set written (and their write-back started) at a time, while the rest arrives.</summary>
+    private const int SpoolWriteChunk = 64 * 1024;
     private readonly FileSystemInstanceStoreOptions _options;
     private readonly IDicomNetworkLog _log;
     private readonly string _incoming;
     private readonly GroupCommitter? _committer;
     private readonly InstanceJournal? _journal;
+    private readonly InstanceSpool? _spool;
+    private readonly string _spoolDirectory;
 
     public FileSystemInstanceStore(FileSystemInstanceStoreOptions options, IDicomNetworkLog? log = null)
     {
@@ -44,6 +55,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         _log = log ?? NullDicomNetworkLog.Instance;
         RootDirectory = Path.GetFullPath(options.RootDirectory);
         _incoming = Path.Combine(RootDirectory, PartialInstanceFile.IncomingFolderName);
+        _spoolDirectory = Path.Combine(RootDirectory, InstanceSpool.FolderName);
         var created = !Directory.Exists(RootDirectory);
         Directory.CreateDirectory(_incoming);
         if (created && Path.GetDirectoryName(RootDirectory) is { } parent)
@@ -60,6 +72,19 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
             // Opening replays what a crash may have left only in the journal, before anything new is received.
             _journal = InstanceJournal.Open(Path.Combine(RootDirectory, InstanceJournal.FolderName), options.Journal, Restore,
                 () => FileSystemSync.FlushDirectory(RootDirectory), Statistics, _log);
+            if (options.Journal.SpoolSlots > 0)
+            {
+                try
+                {
+                    // After the replay, which may have taken slots the journal named.
+                    _spool = InstanceSpool.Open(_spoolDirectory, options.Journal.SpoolSlotSize, options.Journal.SpoolSlots, _log);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // No room for the slots, say: instances above the journal's limit take the fsync path.
+                    _log.Write(DicomLogLevel.Error, "The instance spool could not be created; larger instances are fsynced file by file: " + ex.Message, ex);
+                }
+            }
         }
     }
 
@@ -89,7 +114,19 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         using var gathered = new GatheredDataSet();
         if (!await gathered.FillAsync(dataSet, _journal.MaxPayloadLength - meta.Length, cancellationToken).ConfigureAwait(false))
         {
-            // Too big for the journal: streamed to its own file, whose flushes its size amortises; memory stays bounded.
+            // Too big for the journal: into a spool slot when one is free (a deflated data set is checked
+            // from its file, which the fsync path does), else streamed to its own file; memory stays bounded.
+            if (!request.TransferSyntax.IsDeflated && _spool?.TryTake() is { } slot)
+            {
+                await StoreSpooledAsync(meta, gathered, dataSet, slot, finalPath, cancellationToken).ConfigureAwait(false);
+                return DimseStatus.Success;
+            }
+
+            if (_spool is not null && !request.TransferSyntax.IsDeflated)
+            {
+                Statistics.CountSpoolEmpty();
+            }
+
             _journal.ReleaseEarlierRecordsOf(finalPath);
             using var rest = gathered.OpenRead(dataSet);
             await StoreFileAsync(request, rest, finalPath, cancellationToken).ConfigureAwait(false);
@@ -138,6 +175,178 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         if (_journal is not null)
         {
             await _journal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_spool is not null)
+        {
+            await _spool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Streams the Part 10 bytes over a spool slot's pre-written blocks, makes them durable with one
+    /// data flush, appends a journal record naming the slot, then cuts the slot to the instance's
+    /// length and renames it into place (both left for the checkpoint to flush). An instance that
+    /// outgrows the slot, or that the journal cannot take, is made durable as a plain file instead.
+    /// </summary>
+    private async Task StoreSpooledAsync(byte[] meta, GatheredDataSet gathered, Stream dataSet, string slot, string finalPath,
+        CancellationToken cancellationToken)
+    {
+        var spool = _spool!;
+        var journal = _journal!;
+        var recorded = false;
+        try
+        {
+            long length;
+            uint crc;
+            using (var file = File.OpenHandle(slot, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                (length, crc) = await WriteSlotAsync(file, meta, gathered, dataSet, cancellationToken).ConfigureAwait(false);
+                if (length > spool.SlotSize)
+                {
+                    // Grown past its pre-written blocks: a plain file now, fsynced with its new size.
+                    journal.ReleaseEarlierRecordsOf(finalPath);
+                    FileSystemSync.Flush(file, "a stored instance");
+                    file.Dispose();
+                    File.Move(slot, finalPath, overwrite: true);
+                    FileSystemSync.FlushDirectory(RootDirectory);
+                    Statistics.CountWrittenDirectly();
+                    return;
+                }
+
+                // The slot's bytes over pre-written blocks need no metadata: where the file system guarantees
+                // that, they are written out (no flush) and the record's fdatasync, issued after they reached
+                // the device, flushes both at once. Elsewhere the slot's own flush runs together with the
+                // record's. Either way a record durable without its bytes was never acknowledged, and recovery
+                // sees the CRC differ and keeps the instance's earlier record, if any. The slot is cut to the
+                // instance's length meanwhile (a metadata change left to the checkpoint's flush; recovery
+                // accepts the slot cut or not, and a cut slot without a record is removed at start).
+                var reference = new SpoolReference(Path.GetFileName(slot), length, crc).ToArray();
+                Task slotFlushed;
+                if (spool.SharesRecordFlush)
+                {
+                    FileSystemSync.WriteOut(file, "a spool slot");
+                    slotFlushed = Task.Run(() => RandomAccess.SetLength(file, length), CancellationToken.None);
+                }
+                else
+                {
+                    slotFlushed = Task.Run(() =>
+                    {
+                        FileSystemSync.FlushData(file, "a spool slot");
+                        RandomAccess.SetLength(file, length);
+                    }, CancellationToken.None);
+                }
+
+                recorded = true;
+                long? appended = null;
+                try
+                {
+                    appended = await journal.TryAppendAsync(Path.GetFileName(finalPath), [reference], cancellationToken, JournalRecordKind.Spooled)
+                        .ConfigureAwait(false);
+                }
+                finally
+                {
+                    try
+                    {
+                        await slotFlushed.ConfigureAwait(false);
+                    }
+                    catch when (appended is { } taken)
+                    {
+                        // Not acknowledged: the record is left to the checkpoint (and, after a crash, to its CRC).
+                        journal.Complete(taken, null);
+                        throw;
+                    }
+                }
+
+                if (appended is not { } sequence)
+                {
+                    // The journal is full or failed: the slot becomes a plain file, fsynced with its length.
+                    journal.ReleaseEarlierRecordsOf(finalPath);
+                    FileSystemSync.Flush(file, "a stored instance");
+                    file.Dispose();
+                    File.Move(slot, finalPath, overwrite: true);
+                    FileSystemSync.FlushDirectory(RootDirectory);
+                    Statistics.CountWrittenDirectly();
+                    return;
+                }
+
+                string? materialised = null;
+                try
+                {
+                    file.Dispose();
+                    File.Move(slot, finalPath, overwrite: true);
+                    materialised = finalPath;
+                }
+                finally
+                {
+                    journal.Complete(sequence, materialised);
+                }
+            }
+
+            Statistics.CountSpooled();
+        }
+        catch
+        {
+            if (recorded || File.Exists(slot) && new FileInfo(slot).Length != spool.SlotSize)
+            {
+                // A record may name it, or it is no longer a slot's size: never handed out again.
+                spool.Discard(slot);
+            }
+            else if (File.Exists(slot))
+            {
+                spool.Return(slot);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Writes file meta, the gathered bytes and the rest of the data set from offset 0; returns the length and CRC-32C written.</summary>
+    private async Task<(long Length, uint Crc)> WriteSlotAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] meta, GatheredDataSet gathered, Stream dataSet,
+        CancellationToken cancellationToken)
+    {
+        var crc = new Crc32C();
+        long offset = 0;
+        IReadOnlyList<ReadOnlyMemory<byte>> head = [meta, .. gathered.Chunks];
+        foreach (var part in head)
+        {
+            crc.Append(part.Span);
+        }
+
+        RandomAccess.Write(file, head, offset);
+        offset += head.Sum(p => (long)p.Length);
+        // The device writes what has arrived while the rest arrives: the flush at the end finds little left to write.
+        FileSystemSync.StartWriteBack(file, 0, offset);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SpoolWriteChunk, _options.WriteBufferSize));
+        try
+        {
+            while (true)
+            {
+                // Past the slot the instance becomes a plain file, fsynced at the end: written in large blocks, as the fsync path does.
+                var inSlot = offset < _spool!.SlotSize;
+                var chunk = inSlot ? SpoolWriteChunk : _options.WriteBufferSize;
+                var filled = await dataSet.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                if (filled > 0)
+                {
+                    crc.Append(buffer.AsSpan(0, filled));
+                    RandomAccess.Write(file, buffer.AsSpan(0, filled), offset);
+                    if (inSlot)
+                    {
+                        FileSystemSync.StartWriteBack(file, offset, filled);
+                    }
+
+                    offset += filled;
+                }
+
+                if (filled < chunk)
+                {
+                    return (offset, crc.Value);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -189,17 +398,93 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         }
     }
 
-    /// <summary>Rewrites, durably, an instance whose journal record survived a crash that its file may not have.</summary>
-    private void Restore(string name, ReadOnlyMemory<byte> part10)
+    /// <summary>
+    /// Makes durable again an instance whose journal record survived a crash that its file may not
+    /// have: rewritten from the record, or, for a spooled instance, placed from its slot (or found
+    /// already placed) when the bytes there match the record's CRC. False when it cannot be.
+    /// </summary>
+    private bool Restore(string name, JournalRecordKind kind, ReadOnlyMemory<byte> payload)
     {
         // The name comes from disk: only a plain "<valid UID>.dcm" may become a path.
         var uid = name.EndsWith(Extension, StringComparison.Ordinal) ? name.Substring(0, name.Length - Extension.Length) : null;
         if (uid is null || !DicomUid.IsValid(uid))
         {
             _log.Write(DicomLogLevel.Error, "A journal record names no valid instance file; it is not replayed.");
-            return;
+            return false;
         }
 
-        WriteFile(PathFor(uid), [part10], durable: true);
+        var finalPath = PathFor(uid);
+        if (kind == JournalRecordKind.Instance)
+        {
+            WriteFile(finalPath, [payload], durable: true);
+            return true;
+        }
+
+        if (!SpoolReference.TryRead(payload.Span, out var reference) || !InstanceSpool.IsSlotName(reference.SlotName))
+        {
+            _log.Write(DicomLogLevel.Error, "A spooled-instance record is malformed; it is not replayed.");
+            return false;
+        }
+
+        // Before the crash the slot was cut and renamed after the record was durable: either may have reached the disk.
+        var slot = Path.Combine(_spoolDirectory, reference.SlotName);
+        if (TryCutToRecordedLength(slot, reference))
+        {
+            File.Move(slot, finalPath, overwrite: true);
+            return true;
+        }
+
+        if (TryCutToRecordedLength(finalPath, reference))
+        {
+            return true;
+        }
+
+        _log.Write(DicomLogLevel.Warning, $"The spooled bytes of {name} are not on disk (never acknowledged); an earlier record of it is used if there is one.");
+        return false;
+    }
+
+    /// <summary>True when <paramref name="path"/> starts with the referenced bytes: it is then cut to their length and fsynced.</summary>
+    private static bool TryCutToRecordedLength(string path, SpoolReference reference)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        if (RandomAccess.GetLength(file) < reference.Length)
+        {
+            return false;
+        }
+
+        var crc = new Crc32C();
+        var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+        try
+        {
+            for (long offset = 0; offset < reference.Length;)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, reference.Length - offset)), offset);
+                if (read <= 0)
+                {
+                    return false;
+                }
+
+                crc.Append(buffer.AsSpan(0, read));
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (crc.Value != reference.Crc)
+        {
+            return false;
+        }
+
+        RandomAccess.SetLength(file, reference.Length);
+        FileSystemSync.Flush(file, "a restored instance");
+        return true;
     }
 }

@@ -15,7 +15,6 @@ namespace Mth.Dicom.Tests.Network.Storage;
 /// </summary>
 public sealed partial class ReceiverCrashTests : IDisposable
 {
-    private const int Instances = 500;
     private readonly TemporaryDirectory _files = new();
     private readonly TemporaryDirectory _received = new();
 
@@ -25,11 +24,13 @@ public sealed partial class ReceiverCrashTests : IDisposable
         _received.Dispose();
     }
 
-    [Fact]
-    public async Task Every_instance_acknowledged_before_the_receiver_was_killed_is_stored_after_restart()
+    [Theory]
+    [InlineData(64, 500)] // journaled
+    [InlineData(512, 300)] // spooled (525 KB each)
+    public async Task Every_instance_acknowledged_before_the_receiver_was_killed_is_stored_after_restart(int size, int count)
     {
-        var template = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = 64, Columns = 64 });
-        var instances = DicomTestInstances.Clone(template, Path.Combine(_files.Path, "sent"), Instances);
+        var template = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = size, Columns = size });
+        var instances = DicomTestInstances.Clone(template, Path.Combine(_files.Path, "sent"), count);
         using var receiver = StartReceiver(_received.Path, out var output);
         int acknowledged;
         try
@@ -52,7 +53,7 @@ public sealed partial class ReceiverCrashTests : IDisposable
             }
         }
 
-        Assert.InRange(acknowledged, 1, Instances - 1);
+        Assert.InRange(acknowledged, 1, count - 1);
         await using var restarted = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = _received.Path });
         // storescu sends the files in the order given: the first ones are those it saw acknowledged.
         Assert.All(instances.Take(acknowledged), i => Assert.Equal(Part10Bytes.DataSetOf(i.Path), Part10Bytes.DataSetOf(restarted.PathFor(i.SopInstanceUid))));

@@ -173,20 +173,23 @@ public sealed class WriteAheadJournalTests : IDisposable
     }
 
     [Fact]
-    public async Task Instances_above_the_journal_limit_are_streamed_to_their_file_and_fsynced_instead()
+    public async Task Instances_above_the_journal_limit_are_spooled_and_those_above_a_spool_slot_streamed_to_their_file_and_fsynced()
     {
         var small = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = 128, Columns = 128 });
         var large = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = 512, Columns = 512 });
-        await using var store = JournalStore(_received.Path, new InstanceJournalOptions { MaxInstanceSize = 64 * 1024 });
+        var larger = await DicomTestInstances.CreateAsync(_files, new TestImageSpec { Rows = 1024, Columns = 1024 });
+        await using var store = JournalStore(_received.Path, new InstanceJournalOptions { MaxInstanceSize = 64 * 1024, SpoolSlots = 4 });
         await using var server = TestServer.Start(store);
 
-        var result = await DcmtkProcess.RunAsync("storescu", ["-aec", server.AeTitle, "127.0.0.1", server.Port.ToString(), small.Path, large.Path], PeerTimeout);
+        var result = await DcmtkProcess.RunAsync("storescu",
+            ["-aec", server.AeTitle, "127.0.0.1", server.Port.ToString(), small.Path, large.Path, larger.Path], PeerTimeout);
 
         Assert.True(result.Succeeded, result + "\n" + server.Log);
         Assert.Equal(1, store.Statistics.InstancesJournaled);
+        Assert.Equal(1, store.Statistics.InstancesSpooled);
         Assert.Equal(1, store.Statistics.InstancesWrittenDirectly);
-        Assert.Equal(Dcmtk.DumpDataSet(small.Path), Dcmtk.DumpDataSet(store.PathFor(small.SopInstanceUid)));
-        Assert.Equal(Dcmtk.DumpDataSet(large.Path), Dcmtk.DumpDataSet(store.PathFor(large.SopInstanceUid)));
+        Assert.All(new[] { small, large, larger }, i => Assert.Equal(Dcmtk.DumpDataSet(i.Path), Dcmtk.DumpDataSet(store.PathFor(i.SopInstanceUid))));
+        Assert.All(new[] { small, large, larger }, i => Assert.Equal(Part10Bytes.DataSetOf(i.Path), Part10Bytes.DataSetOf(store.PathFor(i.SopInstanceUid))));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_received.Path, ".incoming")));
     }
 
@@ -195,9 +198,10 @@ public sealed class WriteAheadJournalTests : IDisposable
     {
         var uid = DicomTestInstances.NewUid();
         var bigger = DataSet(40_000, 2);
+        // No spool: the bigger instance takes the fsync path (InstanceSpoolTests cover a spooled one).
         await using (var store = JournalStore(_received.Path, new InstanceJournalOptions
         {
-            MaxInstanceSize = 16 * 1024, CheckpointEveryRecords = int.MaxValue, CheckpointInterval = TimeSpan.FromHours(1),
+            MaxInstanceSize = 16 * 1024, SpoolSlots = 0, CheckpointEveryRecords = int.MaxValue, CheckpointInterval = TimeSpan.FromHours(1),
         }))
         {
             await StoreDirectAsync(store, uid, DataSet(8_000, 1));
@@ -223,7 +227,7 @@ public sealed class WriteAheadJournalTests : IDisposable
         };
         var statistics = new InstanceStoreStatistics();
         var folder = Path.Combine(_received.Path, InstanceJournal.FolderName);
-        await using var journal = InstanceJournal.Open(folder, options, (_, _) => { }, () => { }, statistics, NullDicomNetworkLog.Instance);
+        await using var journal = InstanceJournal.Open(folder, options, (_, _, _) => true, () => { }, statistics, NullDicomNetworkLog.Instance);
         ReadOnlyMemory<byte>[] record = [DataSet(36 * 1024, 1)];
 
         var first = await journal.TryAppendAsync("a.dcm", record, CancellationToken.None);

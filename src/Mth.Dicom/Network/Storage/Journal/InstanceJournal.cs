@@ -12,8 +12,9 @@ namespace Mth.Dicom.Network.Storage.Journal;
 /// the journal is an instance durable in the store: its file can be written without a flush and
 /// made durable later, in bulk, by a checkpoint. Sequence numbers grow for ever (across restarts);
 /// the checkpoint says up to which one every file is durable, and a segment is written over only
-/// when all its records are at or below it. At open, every valid record above the checkpoint is
-/// replayed, in sequence order, through the restore callback.
+/// when all its records are at or below it. At open, the valid records above the checkpoint are
+/// replayed through the restore callback: for each file name its newest record, or, when that one
+/// cannot be restored (a spooled instance whose bytes never became durable), the one before.
 /// </summary>
 internal sealed class InstanceJournal : IAsyncDisposable
 {
@@ -67,12 +68,13 @@ internal sealed class InstanceJournal : IAsyncDisposable
 
     /// <summary>
     /// Opens (or creates) the journal in <paramref name="directory"/>. Records above the checkpoint
-    /// are handed to <paramref name="restore"/> in sequence order (a later record of the same name
-    /// after an earlier one); <paramref name="restored"/> runs once after them, to make their names
-    /// durable; then the checkpoint moves past them.
+    /// are handed to <paramref name="restore"/>, newest first for each name, until it returns true
+    /// (the file is durable again) — only the newest restorable record of a name matters, as a later
+    /// instance replaces an earlier one; <paramref name="restored"/> runs once after them, to make
+    /// their names durable; then the checkpoint moves past them.
     /// </summary>
-    public static InstanceJournal Open(string directory, InstanceJournalOptions options, Action<string, ReadOnlyMemory<byte>> restore, Action restored,
-        InstanceStoreStatistics statistics, IDicomNetworkLog log)
+    public static InstanceJournal Open(string directory, InstanceJournalOptions options, Func<string, JournalRecordKind, ReadOnlyMemory<byte>, bool> restore,
+        Action restored, InstanceStoreStatistics statistics, IDicomNetworkLog log)
     {
         options.Validate();
         Directory.CreateDirectory(directory);
@@ -106,7 +108,8 @@ internal sealed class InstanceJournal : IAsyncDisposable
     /// failed earlier): the caller then makes the instance durable the slow way. The caller must
     /// call <see cref="Complete"/> with the returned sequence number once its file is written (or not).
     /// </summary>
-    public async ValueTask<long?> TryAppendAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> payload, CancellationToken cancellationToken)
+    public async ValueTask<long?> TryAppendAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> payload, CancellationToken cancellationToken,
+        JournalRecordKind kind = JournalRecordKind.Instance)
     {
         if (_failed)
         {
@@ -135,7 +138,7 @@ internal sealed class InstanceJournal : IAsyncDisposable
             throw new ArgumentException("The payload is larger than the journal takes.", nameof(payload));
         }
 
-        var header = new JournalRecordHeader(_journalId, 0, nameLength, (int)payloadLength, crc.Value);
+        var header = new JournalRecordHeader(_journalId, 0, nameLength, (int)payloadLength, crc.Value, kind);
         if (await ReserveAsync(header.AlignedLength, cancellationToken).ConfigureAwait(false) is not { } reservation)
         {
             _statistics.CountRingFull();
@@ -405,8 +408,8 @@ internal sealed class InstanceJournal : IAsyncDisposable
     }
 
     /// <summary>Replays the records above the checkpoint; returns the highest sequence number seen anywhere (so numbers keep growing).</summary>
-    private static long Recover(string directory, JournalCheckpointFile checkpoint, Action<string, ReadOnlyMemory<byte>> restore, Action restored,
-        InstanceStoreStatistics statistics, IDicomNetworkLog log)
+    private static long Recover(string directory, JournalCheckpointFile checkpoint, Func<string, JournalRecordKind, ReadOnlyMemory<byte>, bool> restore,
+        Action restored, InstanceStoreStatistics statistics, IDicomNetworkLog log)
     {
         var state = checkpoint.State;
         var highest = state.Sequence;
@@ -437,14 +440,21 @@ internal sealed class InstanceJournal : IAsyncDisposable
         }
 
         log.Write(DicomLogLevel.Warning, $"Replaying {pending.Count} journal record(s) whose files were not known to be durable.");
-        foreach (var record in pending.OrderBy(r => r.Sequence))
+        var records = pending.OrderByDescending(r => r.Sequence).Select(record =>
         {
             using var handle = File.OpenHandle(SegmentPath(directory, record.Segment), FileMode.Open, FileAccess.Read, FileShare.Read);
             var content = new byte[record.Header.NameLength + record.Header.PayloadLength];
             RandomAccess.Read(handle, content, record.Offset + JournalRecordHeader.Size);
-            var name = Encoding.UTF8.GetString(content, 0, record.Header.NameLength);
-            restore(name, content.AsMemory(record.Header.NameLength));
-            statistics.CountRecovered();
+            return (Name: Encoding.UTF8.GetString(content, 0, record.Header.NameLength), record.Header.Kind, Payload: content.AsMemory(record.Header.NameLength));
+        });
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, kind, payload) in records)
+        {
+            if (!done.Contains(name) && restore(name, kind, payload))
+            {
+                done.Add(name);
+                statistics.CountRecovered();
+            }
         }
 
         restored();

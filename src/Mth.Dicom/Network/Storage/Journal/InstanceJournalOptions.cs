@@ -18,6 +18,23 @@ public sealed class InstanceJournalOptions
     /// </summary>
     public int MaxInstanceSize { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// Bytes of one spool slot: instances above <see cref="MaxInstanceSize"/> and up to this size
+    /// (Part 10 bytes) are streamed into a pre-written slot file, made durable with one fdatasync
+    /// (no file-system metadata changes), named by a small journal record, and renamed into place.
+    /// 1 MiB takes a 512x512 CT (525 KB) and a 512x512 MR. A multiple of 4 KiB.
+    /// </summary>
+    public long SpoolSlotSize { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Slots kept free in <c>ROOT/.spool</c>, created (written and flushed) when the store opens:
+    /// their disk space stays taken, 256 MiB by default, enough for a burst of 256 instances (a CT
+    /// series). Slots taken are created again in the background once none was taken for 200 ms, or
+    /// at once when fewer than a quarter are free. When none is free, an instance is streamed to its
+    /// own file and fsynced. 0: no spool.
+    /// </summary>
+    public int SpoolSlots { get; init; } = 256;
+
     /// <summary>A checkpoint starts once this many records were appended since the last one …</summary>
     public int CheckpointEveryRecords { get; init; } = 256;
 
@@ -37,6 +54,11 @@ public sealed class InstanceJournalOptions
         if (MaxInstanceSize < 0 || JournalRecordHeader.AlignUp(JournalRecordHeader.Size + JournalRecordHeader.MaxNameLength + (long)MaxInstanceSize) > SegmentSize)
         {
             throw new ArgumentException("MaxInstanceSize must fit in one journal segment with its record header.");
+        }
+
+        if (SpoolSlots < 0 || SpoolSlotSize < JournalRecordHeader.Alignment || SpoolSlotSize % JournalRecordHeader.Alignment != 0)
+        {
+            throw new ArgumentException("SpoolSlots must not be negative, and SpoolSlotSize must be a positive multiple of 4 KiB.");
         }
 
         if (CheckpointEveryRecords < 1 || CheckpointInterval <= TimeSpan.Zero || RingFullWait < TimeSpan.Zero)

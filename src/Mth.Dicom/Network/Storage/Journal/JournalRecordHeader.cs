@@ -4,12 +4,15 @@ namespace Mth.Dicom.Network.Storage.Journal;
 
 /// <summary>
 /// The fixed header in front of every journal record, little-endian:
-/// magic "MTHJ", version, name length, journal id, sequence number, payload length, CRC-32C of
-/// name and payload, CRC-32C of the header. The journal id is random per journal, so neither the
+/// magic "MTHJ", record kind, name length, journal id, sequence number, payload length, CRC-32C of
+/// name and payload, CRC-32C of the header. The kind sits where the first format had its version
+/// (always 1, now <see cref="JournalRecordKind.Instance"/>), so journals written before stay
+/// readable. The journal id is random per journal, so neither the
 /// records of an earlier journal in the same files nor bytes inside a received instance that
 /// happen to look like a record are ever taken for one.
 /// </summary>
-internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequence, int NameLength, int PayloadLength, uint ContentCrc)
+internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequence, int NameLength, int PayloadLength, uint ContentCrc,
+    JournalRecordKind Kind = JournalRecordKind.Instance)
 {
     public const int Size = 40;
 
@@ -20,7 +23,6 @@ internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequen
     public const int Alignment = 4096;
 
     private const uint Magic = 0x4A48544D; // "MTHJ" read as little-endian
-    private const ushort Version = 1;
 
     public long RecordLength => Size + (long)NameLength + PayloadLength;
 
@@ -31,7 +33,7 @@ internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequen
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(destination, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], (ushort)Kind);
         BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], checked((ushort)NameLength));
         BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], JournalId);
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], Sequence);
@@ -47,7 +49,7 @@ internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequen
         header = default;
         if (source.Length < Size
             || BinaryPrimitives.ReadUInt32LittleEndian(source) != Magic
-            || BinaryPrimitives.ReadUInt16LittleEndian(source[4..]) != Version
+            || BinaryPrimitives.ReadUInt16LittleEndian(source[4..]) is not ((ushort)JournalRecordKind.Instance or (ushort)JournalRecordKind.Spooled)
             || BinaryPrimitives.ReadUInt32LittleEndian(source[32..]) != Crc32C.Compute(source[..32])
             || BinaryPrimitives.ReadUInt64LittleEndian(source[8..]) != journalId)
         {
@@ -63,7 +65,17 @@ internal readonly record struct JournalRecordHeader(ulong JournalId, long Sequen
         }
 
         header = new JournalRecordHeader(journalId, sequence, nameLength, payloadLength,
-            BinaryPrimitives.ReadUInt32LittleEndian(source[28..]));
+            BinaryPrimitives.ReadUInt32LittleEndian(source[28..]), (JournalRecordKind)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]));
         return true;
     }
+}
+
+/// <summary>What a journal record's payload is.</summary>
+internal enum JournalRecordKind : ushort
+{
+    /// <summary>The instance's Part 10 bytes.</summary>
+    Instance = 1,
+
+    /// <summary>A <see cref="SpoolReference"/>: the instance's bytes are in a spool slot, made durable before the record.</summary>
+    Spooled = 2,
 }

@@ -1,0 +1,245 @@
+using Microsoft.Win32.SafeHandles;
+using Mth.Dicom.Network.Server;
+
+namespace Mth.Dicom.Network.Storage.Journal;
+
+/// <summary>
+/// A pool of spool slots for instances too big for the journal: files of a fixed size in
+/// <c>ROOT/.spool</c>, written with zeros, fsynced and their folder fsynced before they are handed
+/// out. An instance written over a slot's first bytes changes no file-system metadata, so one
+/// fdatasync makes it durable without an ext4 journal commit; a small journal record then names
+/// it. A slot handed out is never handed out again (its file becomes the instance's file, or is
+/// deleted); a background task creates new slots as slots are taken.
+/// </summary>
+internal sealed class InstanceSpool : IAsyncDisposable
+{
+    public const string FolderName = ".spool";
+    private const string SlotSuffix = ".slot";
+    private const int RefillBatch = 8;
+
+    /// <summary>Slots are created again once none was taken for this long, or at once when fewer than a quarter are free.</summary>
+    private static readonly TimeSpan RefillWhenIdleFor = TimeSpan.FromMilliseconds(200);
+
+    private readonly IDicomNetworkLog _log;
+    private readonly int _slotCount;
+    private readonly object _gate = new();
+    private readonly Stack<string> _free = new();
+    private readonly SemaphoreSlim _refillWake = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _refiller;
+    private long _lastTakenTicks;
+
+    private InstanceSpool(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
+    {
+        Directory = directory;
+        SlotSize = slotSize;
+        _slotCount = slotCount;
+        _log = log;
+        SharesRecordFlush = Environment.Is64BitProcess && FileSystemSync.OverwritesNeedNoMetadata(directory);
+        _refiller = Task.Run(RunRefillerAsync);
+    }
+
+    /// <summary>
+    /// True where a slot written over needs no metadata (ext4, XFS): its bytes are written out
+    /// without a flush and the journal record's fdatasync, issued after, flushes both with one
+    /// device flush. Otherwise the slot gets its own fdatasync.
+    /// </summary>
+    public bool SharesRecordFlush { get; }
+
+    public string Directory { get; }
+
+    /// <summary>Bytes of a slot: the largest Part 10 file it takes (a bigger one overflows it and is fsynced as a plain file).</summary>
+    public long SlotSize { get; }
+
+    /// <summary>Slots free now.</summary>
+    public int FreeSlots
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _free.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the spool in <paramref name="directory"/> after the journal's recovery has taken what it
+    /// needed from it: slot files of the right size are free again (their content is never read
+    /// without a journal record whose CRC matches it), anything else is removed; then the pool is
+    /// filled to <paramref name="slotCount"/> before anything is received.
+    /// </summary>
+    public static InstanceSpool Open(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var spool = new InstanceSpool(directory, slotSize, slotCount, log);
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory))
+        {
+            if (file.EndsWith(SlotSuffix, StringComparison.Ordinal) && new FileInfo(file).Length == slotSize && spool._free.Count < slotCount)
+            {
+                spool._free.Push(file);
+            }
+            else
+            {
+                PartialInstanceFile.TryDelete(file, log);
+            }
+        }
+
+        try
+        {
+            spool.CreateSlots(slotCount - spool._free.Count);
+        }
+        catch
+        {
+            spool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        return spool;
+    }
+
+    /// <summary>True for a name this spool could have given a slot (a name read from disk is checked before it becomes a path).</summary>
+    public static bool IsSlotName(string name) =>
+        name.Length == 32 + SlotSuffix.Length && name.EndsWith(SlotSuffix, StringComparison.Ordinal) && name[..32].All(char.IsAsciiHexDigitLower);
+
+    /// <summary>A free slot's path, or null when none is free (the instance then takes the fsync path).</summary>
+    public string? TryTake()
+    {
+        string slot;
+        lock (_gate)
+        {
+            if (!_free.TryPop(out slot!))
+            {
+                return null;
+            }
+        }
+
+        Volatile.Write(ref _lastTakenTicks, Environment.TickCount64);
+        _refillWake.Release();
+        return slot;
+    }
+
+    /// <summary>Gives back a slot that no journal record names (its blocks are still written; its old bytes are never read).</summary>
+    public void Return(string slot)
+    {
+        lock (_gate)
+        {
+            _free.Push(slot);
+        }
+    }
+
+    /// <summary>Removes a slot that may be named by a record, or whose size changed; a new one replaces it.</summary>
+    public void Discard(string slot)
+    {
+        PartialInstanceFile.TryDelete(slot, _log);
+        _refillWake.Release();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _refiller.ConfigureAwait(false);
+        _stopping.Dispose();
+        _refillWake.Dispose();
+    }
+
+    private async Task RunRefillerAsync()
+    {
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _refillWake.WaitAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            while (_refillWake.Wait(0))
+            {
+                // Slots taken while the last batch was created are counted below.
+            }
+
+            try
+            {
+                // Writing a slot's zeros costs the disk what an instance does: during a burst that the free
+                // slots cover, it waits, so that the disk serves the instances being acknowledged.
+                int missing;
+                while (!stopping.IsCancellationRequested && (missing = _slotCount - FreeSlots) > 0)
+                {
+                    var idleFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastTakenTicks));
+                    if (idleFor < RefillWhenIdleFor && FreeSlots >= _slotCount / 4)
+                    {
+                        await Task.Delay(RefillWhenIdleFor - idleFor, stopping).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    CreateSlots(Math.Min(RefillBatch, missing));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Until the next slot is taken, instances that find the pool empty are fsynced as plain files.
+                _log.Write(DicomLogLevel.Error, "Spool slots could not be created: " + ex.Message, ex);
+            }
+        }
+    }
+
+    /// <summary>Creates slots: all written, their write-back started together, each fsynced (one shared ext4 commit), then the folder once.</summary>
+    private void CreateSlots(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        var zeros = new byte[(int)Math.Min(SlotSize, 1024 * 1024)];
+        var created = new List<(string Path, SafeFileHandle Handle)>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var path = Path.Combine(Directory, Guid.NewGuid().ToString("N") + SlotSuffix);
+                created.Add((path, File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None)));
+                for (long offset = 0; offset < SlotSize; offset += zeros.Length)
+                {
+                    RandomAccess.Write(created[^1].Handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, SlotSize - offset)), offset);
+                }
+
+                FileSystemSync.StartWriteBack(created[^1].Handle);
+            }
+
+            foreach (var (_, handle) in created)
+            {
+                FileSystemSync.Flush(handle, "a spool slot");
+            }
+
+            FileSystemSync.FlushDirectory(Directory);
+        }
+        catch
+        {
+            foreach (var (path, handle) in created)
+            {
+                handle.Dispose();
+                PartialInstanceFile.TryDelete(path, _log);
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            foreach (var (path, handle) in created)
+            {
+                handle.Dispose();
+                _free.Push(path);
+            }
+        }
+    }
+}
