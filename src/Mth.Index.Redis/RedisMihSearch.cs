@@ -246,7 +246,22 @@ internal sealed class RedisMihSearch : IArrayReplySink
     }
 
     /// <summary>The shard's MGETs sent on a connection of its own, or null when none can be had (the caller then uses StackExchange.Redis).</summary>
-    private async ValueTask<RespBucketConnection?> SendDirectAsync(RespBucketConnections pool, int shard, ReadOnlyMemory<(int Table, uint Value)> buckets, CancellationToken cancellationToken)
+    private ValueTask<RespBucketConnection?> SendDirectAsync(RespBucketConnections pool, int shard, ReadOnlyMemory<(int Table, uint Value)> buckets, CancellationToken cancellationToken) =>
+        SendOnOwnConnectionAsync(pool, shard, connection =>
+        {
+            // Several MGETs at once (pipelined): the client scans one reply while Redis builds the next.
+            var chunk = _index.Options.KeysPerCommand;
+            for (var from = 0; from < buckets.Length; from += chunk)
+            {
+                connection.AppendBucketMget(_index.Shards[shard], buckets.Span[from..Math.Min(buckets.Length, from + chunk)]);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Commands appended and sent on a rented connection of the shard's, which the caller reads and returns;
+    /// null when none can be had or sending failed (the caller then uses StackExchange.Redis).
+    /// </summary>
+    private async ValueTask<RespBucketConnection?> SendOnOwnConnectionAsync(RespBucketConnections pool, int shard, Action<RespBucketConnection> append, CancellationToken cancellationToken)
     {
         var connection = await pool.RentAsync(_index.Shards[shard].Meta, _index.Database.Database, cancellationToken).ConfigureAwait(false);
         if (connection is null)
@@ -256,13 +271,7 @@ internal sealed class RedisMihSearch : IArrayReplySink
 
         try
         {
-            // Several MGETs at once (pipelined): the client scans one reply while Redis builds the next.
-            var chunk = _index.Options.KeysPerCommand;
-            for (var from = 0; from < buckets.Length; from += chunk)
-            {
-                connection.AppendBucketMget(_index.Shards[shard], buckets.Span[from..Math.Min(buckets.Length, from + chunk)]);
-            }
-
+            append(connection);
             await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -506,31 +515,8 @@ internal sealed class RedisMihSearch : IArrayReplySink
     }
 
     /// <summary>The shard's id lookup sent on a connection of its own, or null when none can be had.</summary>
-    private async ValueTask<RespBucketConnection?> SendIdLookupAsync(RespBucketConnections pool, int shard, uint[] ordinals, CancellationToken cancellationToken)
-    {
-        var connection = await pool.RentAsync(_index.Shards[shard].Meta, _index.Database.Database, cancellationToken).ConfigureAwait(false);
-        if (connection is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            connection.AppendOrdinalsHmget(_index.Shards[shard], ordinals);
-            await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            pool.Return(connection);
-            return null;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private ValueTask<RespBucketConnection?> SendIdLookupAsync(RespBucketConnections pool, int shard, uint[] ordinals, CancellationToken cancellationToken) =>
+        SendOnOwnConnectionAsync(pool, shard, connection => connection.AppendOrdinalsHmget(_index.Shards[shard], ordinals), cancellationToken);
 
     private Task<RedisValue[]> LookUpThroughClient(int shard, uint[] ordinals) =>
         _index.Database.HashGetAsync(_index.Shards[shard].Ordinals, ordinals.Select(o => (RedisValue)o.ToString(CultureInfo.InvariantCulture)).ToArray());

@@ -39,6 +39,11 @@ public sealed partial class IndexOptions
             {
                 problems.Add("Index:Redis:ShardsPerVersion must be from 1 to 1024 when set");
             }
+
+            if (Redis.DirectReadBlockingWaitMicroseconds is < 0 or > 100_000)
+            {
+                problems.Add("Index:Redis:DirectReadBlockingWaitMicroseconds must be from 0 to 100000");
+            }
         }
 
         if (Provider == IndexProvider.Embedded && string.IsNullOrWhiteSpace(Embedded.Folder))
@@ -70,6 +75,12 @@ public sealed class RedisIndexSettings
 
     /// <summary>Shards of a new index version; unset: one per primary.</summary>
     public int? ShardsPerVersion { get; set; }
+
+    /// <summary>Searches read buckets over connections of their own (replies parsed in place), falling back to StackExchange.Redis on any failure.</summary>
+    public bool DirectBucketReads { get; set; } = true;
+
+    /// <summary>With <see cref="DirectBucketReads"/>: how long a search's thread waits blocked for a reply part before awaiting it (0 to 100,000 µs).</summary>
+    public int DirectReadBlockingWaitMicroseconds { get; set; } = 2000;
 }
 
 public sealed class EmbeddedIndexSettings

@@ -57,7 +57,13 @@ public static class IndexRegistration
                 {
                     var redis = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Redis;
                     return new RedisIndexCatalog(sp.GetRequiredService<IConnectionMultiplexer>(),
-                        new RedisIndexOptions { KeyPrefix = redis.KeyPrefix, ShardsPerVersion = redis.ShardsPerVersion });
+                        new RedisIndexOptions
+                        {
+                            KeyPrefix = redis.KeyPrefix,
+                            ShardsPerVersion = redis.ShardsPerVersion,
+                            DirectBucketReads = redis.DirectBucketReads,
+                            DirectReadBlockingWaitMicroseconds = redis.DirectReadBlockingWaitMicroseconds,
+                        });
                 });
                 services.AddSingleton<IInstanceCatalog>(sp => new RedisInstanceCatalog(
                     sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<IndexOptions>>().Value.Redis.KeyPrefix));

@@ -205,12 +205,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 if (length > spool.SlotSize)
                 {
                     // Grown past its pre-written blocks: a plain file now, fsynced with its new size.
-                    journal.ReleaseEarlierRecordsOf(finalPath);
-                    FileSystemSync.Flush(file, "a stored instance");
-                    file.Dispose();
-                    File.Move(slot, finalPath, overwrite: true);
-                    FileSystemSync.FlushDirectory(RootDirectory);
-                    Statistics.CountWrittenDirectly();
+                    StoreSlotAsPlainFile(file);
                     return;
                 }
 
@@ -261,12 +256,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 if (appended is not { } sequence)
                 {
                     // The journal is full or failed: the slot becomes a plain file, fsynced with its length.
-                    journal.ReleaseEarlierRecordsOf(finalPath);
-                    FileSystemSync.Flush(file, "a stored instance");
-                    file.Dispose();
-                    File.Move(slot, finalPath, overwrite: true);
-                    FileSystemSync.FlushDirectory(RootDirectory);
-                    Statistics.CountWrittenDirectly();
+                    StoreSlotAsPlainFile(file);
                     return;
                 }
 
@@ -298,6 +288,16 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
             }
 
             throw;
+        }
+
+        void StoreSlotAsPlainFile(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+        {
+            journal.ReleaseEarlierRecordsOf(finalPath);
+            FileSystemSync.Flush(file, "a stored instance");
+            file.Dispose();
+            File.Move(slot, finalPath, overwrite: true);
+            FileSystemSync.FlushDirectory(RootDirectory);
+            Statistics.CountWrittenDirectly();
         }
     }
 
