@@ -3,8 +3,11 @@ using Xunit;
 
 namespace Mth.Testing.Coordination;
 
-/// <summary>What every <see cref="ICoordinationStore"/> does; each implementation's test class derives from this.</summary>
-public abstract class CoordinationStoreContract
+/// <summary>
+/// What every <see cref="ICoordinationStore"/> does; each implementation's test class derives from this and says how
+/// to make an empty store (handing what it opens to <see cref="OwningTests.Owned{T}"/>).
+/// </summary>
+public abstract class CoordinationStoreContract : OwningTests
 {
     /// <summary>A new, empty store (isolated from other tests).</summary>
     protected abstract Task<ICoordinationStore> CreateStoreAsync();

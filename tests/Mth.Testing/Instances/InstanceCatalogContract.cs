@@ -5,9 +5,9 @@ namespace Mth.Testing.Instances;
 
 /// <summary>
 /// What every <see cref="IInstanceCatalog"/> does, whatever its storage: each implementation's test class
-/// derives from this and says how to make an empty catalog.
+/// derives from this and says how to make an empty catalog (handing what it opens to <see cref="OwningTests.Owned{T}"/>).
 /// </summary>
-public abstract class InstanceCatalogContract
+public abstract class InstanceCatalogContract : OwningTests
 {
     private static int s_uid;
 

@@ -9,11 +9,8 @@ namespace Mth.Testing.Redis;
 /// works under its own key prefixes, whose keys are removed afterwards (the servers outlive the tests).
 /// A test assembly pairs it with a collection of <see cref="RedisServerFixture"/> and <see cref="RedisClusterFixture"/>.
 /// </summary>
-public abstract class RedisTopologyTests(RedisServerFixture single, RedisClusterFixture cluster) : IAsyncLifetime
+public abstract class RedisTopologyTests(RedisServerFixture single, RedisClusterFixture cluster) : OwningTests
 {
-    private readonly List<(string Topology, string Prefix)> _prefixes = [];
-    private readonly List<RedisIndexCatalog> _catalogs = [];
-
     public static TheoryData<string> Topologies => new() { "single", "cluster" };
 
     protected IConnectionMultiplexer Connection(string topology) => topology == "cluster" ? cluster.Connection : single.Connection;
@@ -23,12 +20,8 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
     /// <summary>A StackExchange.Redis configuration string for the topology (cluster: every seed).</summary>
     protected string Configuration(string topology) => topology == "cluster" ? string.Join(',', cluster.EndPoints) : single.EndPoint;
 
-    protected string NewPrefix(string topology)
-    {
-        var prefix = RedisServerFixture.UniquePrefix();
-        _prefixes.Add((topology, prefix));
-        return prefix;
-    }
+    /// <summary>A key prefix of its own, whose keys are removed when the test ends.</summary>
+    protected string NewPrefix(string topology) => Owned(new RedisTestPrefix(Connection(topology))).Prefix;
 
     protected RedisIndexCatalog Catalog(string topology, out string prefix, RedisIndexOptions? options = null)
     {
@@ -37,11 +30,7 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
     }
 
     /// <summary>A catalog closed (its bucket-read connections with it) when the test ends.</summary>
-    protected RedisIndexCatalog Track(RedisIndexCatalog catalog)
-    {
-        _catalogs.Add(catalog);
-        return catalog;
-    }
+    protected RedisIndexCatalog Track(RedisIndexCatalog catalog) => Owned(catalog);
 
     protected async Task<IHammingIndex> NewVersionAsync(string topology, IndexVersionOptions options, RedisIndexOptions? redisOptions = null)
     {
@@ -51,19 +40,4 @@ public abstract class RedisTopologyTests(RedisServerFixture single, RedisCluster
 
     /// <summary>Every key of the prefix on every primary (SCAN per node: tests only).</summary>
     protected Task<List<string>> KeysAsync(string topology, string prefix) => RedisTestKeys.KeysAsync(Connection(topology), prefix);
-
-    public virtual Task InitializeAsync() => Task.CompletedTask;
-
-    public virtual async Task DisposeAsync()
-    {
-        foreach (var catalog in _catalogs)
-        {
-            catalog.Dispose();
-        }
-
-        foreach (var (topology, prefix) in _prefixes)
-        {
-            await RedisTestKeys.DeleteAsync(Connection(topology), prefix);
-        }
-    }
 }
