@@ -1,6 +1,7 @@
 using Mth.Core.Coordination;
 using Mth.Core.Embedded;
 using Mth.Testing.Coordination;
+using Mth.Testing.Dicom;
 
 namespace Mth.Core.Tests.Coordination;
 
@@ -10,29 +11,16 @@ public sealed class InMemoryCoordinationStoreTests : CoordinationStoreContract
 }
 
 /// <summary>The embedded store follows the contract and keeps documents and revisions across restarts.</summary>
-public sealed class EmbeddedCoordinationStoreTests : CoordinationStoreContract, IDisposable
+public sealed class EmbeddedCoordinationStoreTests : CoordinationStoreContract
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("mth-coordination-").FullName;
-    private readonly List<EmbeddedCoordinationStore> _open = [];
+    private readonly string _root;
+
+    public EmbeddedCoordinationStoreTests() => _root = Owned(new TemporaryDirectory("mth-coordination-")).Path;
 
     protected override Task<ICoordinationStore> CreateStoreAsync() => Task.FromResult<ICoordinationStore>(Open(Path.Combine(_root, Guid.NewGuid().ToString("N"))));
 
-    private EmbeddedCoordinationStore Open(string folder)
-    {
-        var store = EmbeddedCoordinationStore.Open(folder);
-        _open.Add(store);
-        return store;
-    }
-
-    public void Dispose()
-    {
-        foreach (var store in _open)
-        {
-            store.Dispose();
-        }
-
-        Directory.Delete(_root, recursive: true);
-    }
+    /// <summary>Opens the store in <paramref name="folder"/>, to be closed when the test ends.</summary>
+    private EmbeddedCoordinationStore Open(string folder) => Owned(EmbeddedCoordinationStore.Open(folder));
 
     [Fact]
     public async Task Documents_and_their_revisions_survive_a_restart()

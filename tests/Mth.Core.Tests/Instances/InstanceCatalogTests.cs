@@ -1,5 +1,6 @@
 using Mth.Core.Embedded;
 using Mth.Core.Instances;
+using Mth.Testing.Dicom;
 using Mth.Testing.Instances;
 
 namespace Mth.Core.Tests.Instances;
@@ -10,29 +11,16 @@ public sealed class InMemoryInstanceCatalogTests : InstanceCatalogContract
 }
 
 /// <summary>The embedded catalog follows the contract, keeps its records across restarts and survives a torn last write.</summary>
-public sealed class EmbeddedInstanceCatalogTests : InstanceCatalogContract, IDisposable
+public sealed class EmbeddedInstanceCatalogTests : InstanceCatalogContract
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("mth-instances-").FullName;
-    private readonly List<EmbeddedInstanceCatalog> _open = [];
+    private readonly string _root;
+
+    public EmbeddedInstanceCatalogTests() => _root = Owned(new TemporaryDirectory("mth-instances-")).Path;
 
     protected override Task<IInstanceCatalog> CreateCatalogAsync() => Task.FromResult<IInstanceCatalog>(Open(Path.Combine(_root, Guid.NewGuid().ToString("N"))));
 
-    private EmbeddedInstanceCatalog Open(string folder)
-    {
-        var catalog = EmbeddedInstanceCatalog.Open(folder);
-        _open.Add(catalog);
-        return catalog;
-    }
-
-    public void Dispose()
-    {
-        foreach (var catalog in _open)
-        {
-            catalog.Dispose();
-        }
-
-        Directory.Delete(_root, recursive: true);
-    }
+    /// <summary>Opens the catalog in <paramref name="folder"/>, to be closed when the test ends.</summary>
+    private EmbeddedInstanceCatalog Open(string folder) => Owned(EmbeddedInstanceCatalog.Open(folder));
 
     [Fact]
     public async Task Records_changes_and_deletions_survive_a_restart()

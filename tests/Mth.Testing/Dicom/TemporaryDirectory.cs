@@ -4,8 +4,14 @@ namespace Mth.Testing.Dicom;
 public sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory()
+        : this("mth-dicom-")
     {
-        Path = Directory.CreateTempSubdirectory("mth-dicom-").FullName;
+    }
+
+    /// <summary>A directory whose name starts with <paramref name="prefix"/> (which says, in the temp folder, what left it).</summary>
+    public TemporaryDirectory(string prefix)
+    {
+        Path = Directory.CreateTempSubdirectory(prefix).FullName;
     }
 
     public string Path { get; }
