@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 
 namespace Mth.Testing.Services;
@@ -127,16 +128,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The last <paramref name="lines"/> lines the service printed, headed by its name.</summary>
     public string LogTail(int lines = 60)
     {
-        string[] all;
-        lock (_log)
-        {
-            _log.Flush();
-            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-
-        return $"--- {Name} ({(_process.HasExited ? $"exited with {_process.ExitCode}" : "running")}), last {Math.Min(lines, all.Length)} of {all.Length} log lines ---\n"
+        var all = LogLines();
+        return $"--- {Name} ({(_process.HasExited ? $"exited with {_process.ExitCode}" : "running")}), last {Math.Min(lines, all.Count)} of {all.Count} log lines ---\n"
             + string.Join('\n', all.TakeLast(lines));
     }
 
@@ -165,6 +158,32 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGTERM (what a service manager sends to stop a service) and the exit code once it has stopped, all it
+    /// printed in the log by then.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!_process.HasExited)
+        {
+            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} did not stop within {timeout.TotalSeconds:F0} s of SIGTERM:\n{LogTail()}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process at once (SIGKILL): nothing it leaves behind is reused.</summary>
     public void Kill()
     {
@@ -174,11 +193,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills the process at once and waits until it is gone, all it printed in the log.</summary>
+    public async Task KillAsync()
     {
         Kill();
-
         await _process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync().ConfigureAwait(false);
         _process.Dispose();
         lock (_log)
         {
