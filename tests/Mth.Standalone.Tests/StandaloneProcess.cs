@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Mth.Testing.DicomNetwork;
+using Mth.Testing.Services;
 
 namespace Mth.Standalone.Tests;
 
@@ -87,45 +88,11 @@ internal sealed class StandaloneProcess : IAsyncDisposable
         return Stderr;
     }
 
-    public async Task WaitUntilReadyAsync(TimeSpan timeout)
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            Assert.False(_process.HasExited, "the program exited at start:\n" + Output);
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"not ready within {timeout.TotalSeconds:0} s:\n{Output}");
-    }
+    public Task WaitUntilReadyAsync(TimeSpan timeout) =>
+        ChildProcess.WaitReadyAsync(_process, "the program", new Uri(BaseAddress, "/health/ready"), timeout, () => Output);
 
     /// <summary>SIGTERM (what Ctrl+C and service managers send) and the exit code.</summary>
-    public async Task<int> StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await term.WaitForExitAsync();
-        }
-
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(deadline.Token);
-        return _process.ExitCode;
-    }
+    public Task<int> StopAsync() => ChildProcess.StopAsync(_process, "the program", TimeSpan.FromSeconds(30), () => Output);
 
     /// <summary>SIGKILL: no stop at all, as a power cut or the OOM killer leaves it.</summary>
     public async Task KillAsync()

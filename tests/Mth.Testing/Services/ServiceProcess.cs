@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 
 namespace Mth.Testing.Services;
 
@@ -88,42 +86,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until GET <paramref name="url"/> answers 200 (the service's readiness), failing early, with the log, when the process exits.</summary>
-    public async Task WaitReadyAsync(string url, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} at start:\n{LogTail()}");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri(url), cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // A probe timed out: the service is still starting.
-            }
-
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:F0} s:\n{LogTail()}");
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task WaitReadyAsync(string url, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ChildProcess.WaitReadyAsync(_process, Name, new Uri(url), timeout, () => LogTail(), cancellationToken);
 
     /// <summary>The last <paramref name="lines"/> lines the service printed, headed by its name.</summary>
     public string LogTail(int lines = 60)
@@ -158,31 +122,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// SIGTERM (what a service manager sends to stop a service) and the exit code once it has stopped, all it
-    /// printed in the log by then.
-    /// </summary>
-    public async Task<int> StopAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        if (!_process.HasExited)
-        {
-            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await term.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{Name} did not stop within {timeout.TotalSeconds:F0} s of SIGTERM:\n{LogTail()}");
-        }
-
-        return _process.ExitCode;
-    }
+    /// <summary>SIGTERM and the exit code once the service has stopped, all it printed in the log by then.</summary>
+    public Task<int> StopAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ChildProcess.StopAsync(_process, Name, timeout, () => LogTail(), cancellationToken);
 
     /// <summary>Kills the process at once (SIGKILL): nothing it leaves behind is reused.</summary>
     public void Kill()
