@@ -11,6 +11,7 @@ public sealed class BrokerOutageTests : IAsyncLifetime
 {
     private const int Batches = 10;
     private const int PerBatch = 5;
+    private const int BatchesBeforeOutage = 3;
     private readonly TemporaryDirectory _work = new();
     private DedicatedRabbitMqBroker _broker = null!;
 
@@ -35,20 +36,28 @@ public sealed class BrokerOutageTests : IAsyncLifetime
         var store = ingest.Services.GetRequiredService<IngestInstanceStore>();
 
         // The push: storescu runs one after another, as a modality sending a series; every run that
-        // exits 0 had each of its instances acknowledged.
+        // exits 0 had each of its instances acknowledged. It holds after the first batches until the broker
+        // is down, so that part of the series is always sent during the outage, however fast the machine.
         using var pushing = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var brokerDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var push = Task.Run(async () =>
         {
             for (var batch = 0; batch < Batches; batch++)
             {
+                if (batch == BatchesBeforeOutage)
+                {
+                    await brokerDown.Task.WaitAsync(pushing.Token);
+                }
+
                 await StoreScu.SendAsync(ingest.DicomPort, study.Instances.Skip(batch * PerBatch).Take(PerBatch).Select(i => i.Path));
                 await Task.Delay(TimeSpan.FromMilliseconds(300), pushing.Token);
             }
         });
 
-        await WaitUntilAsync(() => Task.FromResult(store.Stored >= 12), TimeSpan.FromSeconds(60));
+        await WaitUntilAsync(() => Task.FromResult(store.Stored >= BatchesBeforeOutage * PerBatch), TimeSpan.FromSeconds(60));
         await _broker.StopAsync();
         var stoppedAfter = store.Stored;
+        brokerDown.SetResult();
         // With the broker away past the stall threshold, readiness must say the outbox does not drain.
         await WaitUntilAsync(async () => !await ingest.IsReadyAsync(), TimeSpan.FromSeconds(20));
         await WaitUntilAsync(() => Task.FromResult(store.Stored >= 35 || push.IsCompleted), TimeSpan.FromSeconds(60));
