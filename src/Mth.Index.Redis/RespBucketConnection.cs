@@ -31,7 +31,7 @@ internal sealed class RespBucketConnection : IDisposable
 {
     private static ReadOnlySpan<byte> MgetHeader => "\r\n$4\r\nMGET\r\n"u8;
 
-    private static ReadOnlySpan<byte> HmgetHeader => "\r\n$5\r\nHMGET\r\n$"u8;
+    private static ReadOnlySpan<byte> HmgetHeader => "\r\n$5\r\nHMGET\r\n"u8;
 
     private readonly Socket _socket;
     private readonly CancellationTokenSource _deadline = new();
@@ -116,13 +116,10 @@ internal sealed class RespBucketConnection : IDisposable
         at += MgetHeader.Length;
         foreach (var (table, value) in buckets)
         {
-            span[at++] = (byte)'$';
-            at += Format(shard.BucketKeyLength(table, value), span[at..]);
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
+            // The key is written in place, straight after its bulk-string header.
+            at += WriteBulkHeader(shard.BucketKeyLength(table, value), span[at..]);
             at += shard.WriteBucket(table, value, span[at..]);
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
+            at += WriteCrlf(span[at..]);
         }
 
         _sendLength += at;
@@ -140,25 +137,12 @@ internal sealed class RespBucketConnection : IDisposable
         at += Format(ordinals.Length + 2, span[at..]);
         HmgetHeader.CopyTo(span[at..]);
         at += HmgetHeader.Length;
-        at += Format(key.Length, span[at..]);
-        span[at++] = (byte)'\r';
-        span[at++] = (byte)'\n';
-        key.CopyTo(span[at..]);
-        at += key.Length;
-        span[at++] = (byte)'\r';
-        span[at++] = (byte)'\n';
+        at += WriteBulk(key, span[at..]);
         Span<byte> digits = stackalloc byte[10];
         foreach (var ordinal in ordinals)
         {
             ordinal.TryFormat(digits, out var length, provider: System.Globalization.CultureInfo.InvariantCulture);
-            span[at++] = (byte)'$';
-            at += Format(length, span[at..]);
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
-            digits[..length].CopyTo(span[at..]);
-            at += length;
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
+            at += WriteBulk(digits[..length], span[at..]);
         }
 
         _sendLength += at;
@@ -383,19 +367,10 @@ internal sealed class RespBucketConnection : IDisposable
         var at = 0;
         span[at++] = (byte)'*';
         at += Format(parts.Length, span[at..]);
-        span[at++] = (byte)'\r';
-        span[at++] = (byte)'\n';
+        at += WriteCrlf(span[at..]);
         foreach (var part in parts)
         {
-            var bytes = Encoding.UTF8.GetBytes(part);
-            span[at++] = (byte)'$';
-            at += Format(bytes.Length, span[at..]);
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
-            bytes.CopyTo(span[at..]);
-            at += bytes.Length;
-            span[at++] = (byte)'\r';
-            span[at++] = (byte)'\n';
+            at += WriteBulk(Encoding.UTF8.GetBytes(part), span[at..]);
         }
 
         _sendLength += at;
@@ -410,6 +385,30 @@ internal sealed class RespBucketConnection : IDisposable
             ArrayPool<byte>.Shared.Return(_send);
             _send = larger;
         }
+    }
+
+    /// <summary>Writes a RESP bulk string (length header, bytes, CRLF); returns the bytes written.</summary>
+    private static int WriteBulk(ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        var at = WriteBulkHeader(value.Length, destination);
+        value.CopyTo(destination[at..]);
+        at += value.Length;
+        return at + WriteCrlf(destination[at..]);
+    }
+
+    /// <summary>Writes a RESP bulk string's header, "$" length CRLF; returns the bytes written.</summary>
+    private static int WriteBulkHeader(int length, Span<byte> destination)
+    {
+        destination[0] = (byte)'$';
+        var at = 1 + Format(length, destination[1..]);
+        return at + WriteCrlf(destination[at..]);
+    }
+
+    private static int WriteCrlf(Span<byte> destination)
+    {
+        destination[0] = (byte)'\r';
+        destination[1] = (byte)'\n';
+        return 2;
     }
 
     private static int Format(int value, Span<byte> destination) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime;
 using System.Text;
 using Mth.Bench.Measurement;
 using Mth.Dicom;
@@ -27,6 +28,16 @@ public static class DicomBenchmark
     internal const string OurAeTitle = "MTH";
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Instances (with UIDs of their own) every receiver takes, untimed, before each timed run: a receiver is a
+    /// long-running service, and the first instances a fresh process takes run unoptimised code (the JIT) on a
+    /// cold file system path (docs/benchmarks.md, DICOM, has runs before and after this warm-up).
+    /// </summary>
+    private const int WarmupInstances = 200;
+
+    /// <summary>Most warm-up rounds for our SCP (each round sends every warm-up instance once).</summary>
+    private const int MaxWarmupRounds = 5;
+
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
         BenchmarkRun.RunAsync("dicom", args, DicomBenchmarkOptions.Parse, o => o.WorkDirectory, _ => "", async (options, work, report) =>
         {
@@ -50,13 +61,15 @@ public static class DicomBenchmark
         var files = Path.Combine(work, "send-" + size);
         var parts = await GenerateAsync(files, count, size, options.Associations, cancellationToken);
         var bytes = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var warmup = Path.Combine(work, "warmup-" + size);
+        await GenerateAsync(warmup, WarmupInstances, size, 1, cancellationToken);
         var receivers = new (string Name, Func<string, int, CancellationToken, Task<double>> Run)[]
         {
-            ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct)),
-            ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct)),
-            ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct)),
-            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB, options.SpoolSlots)),
-            ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct)),
+            ("dcmtk storescp", (dir, associations, ct) => RunStoreScpAsync(files, parts, dir, associations, ct, warmup)),
+            ("ours, fsync each", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.FsyncEachInstance, count, ct, warmup: warmup)),
+            ("ours, group commit", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.GroupCommit, count, ct, warmup: warmup)),
+            ("ours, write-ahead journal", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, DurabilityMode.WriteAheadJournal, count, ct, options.JournalMaxKiB, options.SpoolSlots, warmup)),
+            ("ours, not durable (diagnostic)", (dir, associations, ct) => RunOursAsync(files, parts, dir, associations, null, count, ct, warmup: warmup)),
         };
 
         foreach (var associations in new[] { 1, options.Associations }.Distinct())
@@ -109,10 +122,26 @@ public static class DicomBenchmark
         return parts;
     }
 
-    internal static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken)
+    /// <param name="warmup">A folder sent, untimed, on one association before the timed run (null: none); see <see cref="WarmupInstances"/>.</param>
+    internal static async Task<double> RunStoreScpAsync(string files, List<string> parts, string received, int associations, CancellationToken cancellationToken,
+        string? warmup = null)
     {
         string[] extra = associations > 1 ? ["-pdu", "131072", "--fork"] : ["-pdu", "131072"];
         await using var storescp = await StoreScpPeer.StartAsync(received, StoreScpAeTitle, extra, cancellationToken);
+        if (warmup is not null)
+        {
+            // The same warm-up as ours gets, though storescp is compiled ahead of time: its files then leave the
+            // page cache dirty-free and the folder empty, as the timed run expects.
+            await SendAsync(warmup, [warmup], StoreScpAeTitle, storescp.Port, 1, cancellationToken);
+            await WaitForFilesAsync(received, WarmupInstances, cancellationToken);
+            foreach (var file in Directory.EnumerateFiles(received))
+            {
+                File.Delete(file);
+            }
+
+            await FlushPageCacheAsync(cancellationToken);
+        }
+
         var seconds = await SendAsync(files, parts, StoreScpAeTitle, storescp.Port, associations, cancellationToken);
         var expected = Directory.EnumerateFiles(files, "*.dcm", SearchOption.AllDirectories).Count();
         await WaitForFilesAsync(received, expected, cancellationToken);
@@ -120,8 +149,9 @@ public static class DicomBenchmark
     }
 
     /// <param name="durability">Null: a handler that reads and discards, to show what the network path alone costs.</param>
+    /// <param name="warmup">A folder sent, untimed, on one association until the JIT settles before the timed run (null: none); see <see cref="WarmupInstances"/>.</param>
     internal static async Task<double> RunOursAsync(string files, List<string> parts, string received, int associations, DurabilityMode? durability,
-        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null, int? spoolSlots = null)
+        int expected, CancellationToken cancellationToken, int? journalMaxKiB = null, int? spoolSlots = null, string? warmup = null)
     {
         Directory.CreateDirectory(received);
         var defaults = new InstanceJournalOptions();
@@ -135,20 +165,62 @@ public static class DicomBenchmark
             : null;
         await using var server = new DicomServer(new DicomServerOptions { AeTitle = OurAeTitle }, store ?? (IDicomStoreHandler)new DiscardingHandler());
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
-        var seconds = await SendAsync(files, parts, OurAeTitle, server.LocalEndPoint!.Port, associations, cancellationToken);
-        if (server.Statistics.InstancesStored != expected)
+        if (warmup is not null)
         {
-            throw new InvalidOperationException($"Our SCP stored {server.Statistics.InstancesStored} of {expected} instances.");
+            await WarmUpAsync(warmup, server.LocalEndPoint!.Port, cancellationToken);
+            if (durability == DurabilityMode.WriteAheadJournal)
+            {
+                // Large warm-up instances took spool slots; the timed burst starts, as after any idle moment, with them written anew.
+                await WaitForSpoolAsync(store!, journal.SpoolSlots, cancellationToken);
+            }
+        }
+
+        var storedBefore = server.Statistics.InstancesStored;
+        var seconds = await SendAsync(files, parts, OurAeTitle, server.LocalEndPoint!.Port, associations, cancellationToken);
+        if (server.Statistics.InstancesStored - storedBefore != expected)
+        {
+            throw new InvalidOperationException($"Our SCP stored {server.Statistics.InstancesStored - storedBefore} of {expected} instances.");
         }
 
         if (durability == DurabilityMode.WriteAheadJournal)
         {
             var statistics = store!.Statistics;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  journal, {associations} association(s): {statistics.InstancesJournaled} journaled, {statistics.InstancesSpooled} spooled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring, {statistics.SpoolEmptyFallbacks} for an empty spool), {statistics.Checkpoints} checkpoints in {seconds:0.000} s"));
+                $"  journal, {associations} association(s), warm-up included: {statistics.InstancesJournaled} journaled, {statistics.InstancesSpooled} spooled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring, {statistics.SpoolEmptyFallbacks} for an empty spool), {statistics.Checkpoints} checkpoints; timed run {seconds:0.000} s"));
         }
 
         return seconds;
+    }
+
+    /// <summary>
+    /// Sends the warm-up folder to our SCP until a round compiles nothing new (at most <see cref="MaxWarmupRounds"/>),
+    /// then writes back what it left dirty. .NET runs a method unoptimised first and recompiles the hot ones on a
+    /// background thread after a delay; a long-running SCP runs the recompiled code, so that is what is timed.
+    /// </summary>
+    private static async Task WarmUpAsync(string warmup, int port, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxWarmupRounds; round++)
+        {
+            var compiled = JitInfo.GetCompiledMethodCount();
+            await SendAsync(warmup, [warmup], OurAeTitle, port, 1, cancellationToken);
+            if (round > 0 && JitInfo.GetCompiledMethodCount() == compiled)
+            {
+                break;
+            }
+        }
+
+        await FlushPageCacheAsync(cancellationToken);
+    }
+
+    private static async Task WaitForSpoolAsync(FileSystemInstanceStore store, int slots, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        while (store.FreeSpoolSlots < slots && waited.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        await FlushPageCacheAsync(cancellationToken);
     }
 
     /// <summary>Runs storescu (one association over every file, or one per part in parallel) and times it.</summary>

@@ -5,12 +5,18 @@ namespace Mth.Bench.Index;
 /// <summary>The database and the queries of one run, as packed words (8 bytes per 64 bits, no object per code).</summary>
 internal sealed class BenchmarkData
 {
-    private BenchmarkData(int bits, ulong[] database, ulong[] queries)
+    /// <summary>Warm-up queries: drawn like the timed ones but distinct from them, so no timed query finds its buckets in a cache.</summary>
+    private const int WarmupQueryCount = 256;
+
+    private readonly ulong[] _warmupQueries;
+
+    private BenchmarkData(int bits, ulong[] database, ulong[] queries, ulong[] warmupQueries)
     {
         Bits = bits;
         WordsPerCode = BinaryCode.WordCount(bits);
         Database = database;
         Queries = queries;
+        _warmupQueries = warmupQueries;
     }
 
     public int Bits { get; }
@@ -34,7 +40,9 @@ internal sealed class BenchmarkData
         source.Fill(db);
         var q = new ulong[options.Queries * source.WordsPerCode];
         source.Fill(q);
-        return new BenchmarkData(options.Bits, db, q);
+        var warmup = new ulong[WarmupQueryCount * source.WordsPerCode];
+        source.Fill(warmup);
+        return new BenchmarkData(options.Bits, db, q, warmup);
     }
 
     /// <summary>The synthetic SOP Instance UID of item i (a fresh string per call, so each index owns its ids).</summary>
@@ -43,6 +51,13 @@ internal sealed class BenchmarkData
     public BinaryCode DatabaseCode(int i) => BinaryCode.FromWords(Database.AsSpan(i * WordsPerCode, WordsPerCode), Bits);
 
     public BinaryCode Query(int i) => BinaryCode.FromWords(Queries.AsSpan(i * WordsPerCode, WordsPerCode), Bits);
+
+    /// <summary>The i-th warm-up query, cycling through the warm-up draws.</summary>
+    public BinaryCode WarmupQuery(int i)
+    {
+        var row = i % (_warmupQueries.Length / WordsPerCode);
+        return BinaryCode.FromWords(_warmupQueries.AsSpan(row * WordsPerCode, WordsPerCode), Bits);
+    }
 
     /// <summary>Writes <c>db.bin</c> and <c>queries.bin</c>: raw rows of bits/8 bytes in the project's code convention.</summary>
     public void Dump(string directory)

@@ -92,6 +92,13 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
 
     public InstanceStoreStatistics Statistics { get; } = new();
 
+    /// <summary>
+    /// Spool slots ready for the next large instances (0 without a spool). Slots taken are written anew in the
+    /// background once the store has been idle a moment: a burst of large instances larger than this pays an
+    /// fsync each for the rest.
+    /// </summary>
+    public int FreeSpoolSlots => _spool?.FreeSlots ?? 0;
+
     /// <summary>Where an instance is stored: derived from the UID alone, after validating it.</summary>
     public string PathFor(string sopInstanceUid) => Path.Combine(RootDirectory, DicomUid.Validate(sopInstanceUid, "SOP Instance UID") + Extension);
 
