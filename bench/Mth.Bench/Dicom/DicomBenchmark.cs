@@ -186,7 +186,7 @@ public static class DicomBenchmark
         {
             var statistics = store!.Statistics;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  journal, {associations} association(s), warm-up included: {statistics.InstancesJournaled} journaled, {statistics.InstancesSpooled} spooled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring, {statistics.SpoolEmptyFallbacks} for an empty spool), {statistics.Checkpoints} checkpoints; timed run {seconds:0.000} s"));
+                $"  journal, {associations} association(s), warm-up included: {statistics.InstancesJournaled} journaled, {statistics.InstancesSpooled} spooled, {statistics.InstancesWrittenDirectly} written directly ({statistics.RingFullFallbacks} for a full ring, {statistics.SpoolEmptyFallbacks} for an empty spool), {statistics.FilesCreatedWhileWaiting} files created while the peer waited, {statistics.Checkpoints} checkpoints; timed run {seconds:0.000} s"));
         }
 
         return seconds;

@@ -41,6 +41,7 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
     private readonly GroupCommitter? _committer;
     private readonly InstanceJournal? _journal;
     private readonly InstanceSpool? _spool;
+    private readonly EmptyFilePool? _emptyFiles;
     private readonly string _spoolDirectory;
 
     public FileSystemInstanceStore(FileSystemInstanceStoreOptions options, IDicomNetworkLog? log = null)
@@ -72,6 +73,11 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
             // Opening replays what a crash may have left only in the journal, before anything new is received.
             _journal = InstanceJournal.Open(Path.Combine(RootDirectory, InstanceJournal.FolderName), options.Journal, Restore,
                 () => FileSystemSync.FlushDirectory(RootDirectory), Statistics, _log);
+            if (options.Journal.EmptyFiles > 0)
+            {
+                _emptyFiles = new EmptyFilePool(Path.Combine(RootDirectory, EmptyFilePool.FolderName), options.Journal.EmptyFiles, _log);
+            }
+
             if (options.Journal.SpoolSlots > 0)
             {
                 try
@@ -187,6 +193,11 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         if (_spool is not null)
         {
             await _spool.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_emptyFiles is not null)
+        {
+            await _emptyFiles.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -379,10 +390,10 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
     /// <summary>Writes a whole Part 10 file under a temporary name (fsynced when <paramref name="durable"/>) and renames it into place.</summary>
     private void WriteFile(string finalPath, IReadOnlyList<ReadOnlyMemory<byte>> part10, bool durable)
     {
-        var temporary = PartialInstanceFile.NewTemporaryPath(_incoming);
+        var (temporary, handle) = OpenTemporaryFile();
         try
         {
-            using (var file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var file = handle)
             {
                 RandomAccess.Write(file, part10, 0);
                 if (durable)
@@ -403,6 +414,27 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
             PartialInstanceFile.TryDelete(temporary, _log);
             throw;
         }
+    }
+
+    /// <summary>A new temporary file in the incoming folder: one made ready by the pool when there is one, else created now.</summary>
+    private (string Path, Microsoft.Win32.SafeHandles.SafeFileHandle Handle) OpenTemporaryFile()
+    {
+        if (_emptyFiles?.TryTake() is { } ready)
+        {
+            try
+            {
+                return (ready, File.OpenHandle(ready, FileMode.Open, FileAccess.Write, FileShare.None));
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed behind the store's back: create one as without the pool.
+            }
+        }
+
+        var path = PartialInstanceFile.NewTemporaryPath(_incoming);
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        Statistics.CountFileCreated();
+        return (path, handle);
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ public sealed class InstanceStoreStatistics
     private long _spoolEmpty;
     private long _recovered;
     private long _checkpoints;
+    private long _filesCreated;
 
     /// <summary>Instances acknowledged after their journal record was durable.</summary>
     public long InstancesJournaled => Volatile.Read(ref _journaled);
@@ -32,6 +33,9 @@ public sealed class InstanceStoreStatistics
     /// <summary>Checkpoints recorded (materialised files made durable and their records released).</summary>
     public long Checkpoints => Volatile.Read(ref _checkpoints);
 
+    /// <summary>Journaled instances whose file had to be created while the peer waited: no empty file was ready (<see cref="Journal.InstanceJournalOptions.EmptyFiles"/>).</summary>
+    public long FilesCreatedWhileWaiting => Volatile.Read(ref _filesCreated);
+
     internal void CountJournaled() => Interlocked.Increment(ref _journaled);
 
     internal void CountWrittenDirectly() => Interlocked.Increment(ref _writtenDirectly);
@@ -45,4 +49,6 @@ public sealed class InstanceStoreStatistics
     internal void CountRecovered() => Interlocked.Increment(ref _recovered);
 
     internal void CountCheckpoint() => Interlocked.Increment(ref _checkpoints);
+
+    internal void CountFileCreated() => Interlocked.Increment(ref _filesCreated);
 }

@@ -35,6 +35,14 @@ public sealed class InstanceJournalOptions
     /// </summary>
     public int SpoolSlots { get; init; } = 256;
 
+    /// <summary>
+    /// Empty files kept ready in <c>ROOT/.blanks</c> for the files of journaled instances, so that
+    /// no file is created while a peer waits for its answer (creating one cost about as much as
+    /// journaling a small instance on the benchmark VM). Taken files are created again in the
+    /// background, as spool slots are. 0: each file is created when its instance arrives.
+    /// </summary>
+    public int EmptyFiles { get; init; } = 256;
+
     /// <summary>A checkpoint starts once this many records were appended since the last one …</summary>
     public int CheckpointEveryRecords { get; init; } = 256;
 
@@ -54,6 +62,11 @@ public sealed class InstanceJournalOptions
         if (MaxInstanceSize < 0 || JournalRecordHeader.AlignUp(JournalRecordHeader.Size + JournalRecordHeader.MaxNameLength + (long)MaxInstanceSize) > SegmentSize)
         {
             throw new ArgumentException("MaxInstanceSize must fit in one journal segment with its record header.");
+        }
+
+        if (EmptyFiles < 0)
+        {
+            throw new ArgumentException("EmptyFiles must not be negative.");
         }
 
         if (SpoolSlots < 0 || SpoolSlotSize < JournalRecordHeader.Alignment || SpoolSlotSize % JournalRecordHeader.Alignment != 0)
