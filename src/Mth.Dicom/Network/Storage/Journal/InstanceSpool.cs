@@ -17,26 +17,32 @@ internal sealed class InstanceSpool : IAsyncDisposable
     private const string SlotSuffix = ".slot";
     private const int RefillBatch = 8;
 
-    /// <summary>Slots are created again once none was taken for this long, or at once when fewer than a quarter are free.</summary>
-    private static readonly TimeSpan RefillWhenIdleFor = TimeSpan.FromMilliseconds(200);
-
     private readonly IDicomNetworkLog _log;
-    private readonly int _slotCount;
     private readonly object _gate = new();
     private readonly Stack<string> _free = new();
-    private readonly SemaphoreSlim _refillWake = new(0, int.MaxValue);
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _refiller;
-    private long _lastTakenTicks;
+    private readonly PoolRefiller _refiller;
 
+    /// <summary>Takes the slots left in <paramref name="directory"/>, creates the missing ones, then starts refilling in the background.</summary>
     private InstanceSpool(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
     {
         Directory = directory;
         SlotSize = slotSize;
-        _slotCount = slotCount;
         _log = log;
         SharesRecordFlush = Environment.Is64BitProcess && FileSystemSync.OverwritesNeedNoMetadata(directory);
-        _refiller = Task.Run(RunRefillerAsync);
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory))
+        {
+            if (file.EndsWith(SlotSuffix, StringComparison.Ordinal) && new FileInfo(file).Length == slotSize && _free.Count < slotCount)
+            {
+                _free.Push(file);
+            }
+            else
+            {
+                PartialInstanceFile.TryDelete(file, log);
+            }
+        }
+
+        CreateSlots(slotCount - _free.Count);
+        _refiller = new PoolRefiller(slotCount, RefillBatch, () => FreeSlots, CreateSlots, "Spool slots", log);
     }
 
     /// <summary>
@@ -72,30 +78,7 @@ internal sealed class InstanceSpool : IAsyncDisposable
     public static InstanceSpool Open(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
     {
         System.IO.Directory.CreateDirectory(directory);
-        var spool = new InstanceSpool(directory, slotSize, slotCount, log);
-        foreach (var file in System.IO.Directory.EnumerateFiles(directory))
-        {
-            if (file.EndsWith(SlotSuffix, StringComparison.Ordinal) && new FileInfo(file).Length == slotSize && spool._free.Count < slotCount)
-            {
-                spool._free.Push(file);
-            }
-            else
-            {
-                PartialInstanceFile.TryDelete(file, log);
-            }
-        }
-
-        try
-        {
-            spool.CreateSlots(slotCount - spool._free.Count);
-        }
-        catch
-        {
-            spool.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw;
-        }
-
-        return spool;
+        return new InstanceSpool(directory, slotSize, slotCount, log);
     }
 
     /// <summary>True for a name this spool could have given a slot (a name read from disk is checked before it becomes a path).</summary>
@@ -106,16 +89,18 @@ internal sealed class InstanceSpool : IAsyncDisposable
     public string? TryTake()
     {
         string slot;
+        int left;
         lock (_gate)
         {
             if (!_free.TryPop(out slot!))
             {
                 return null;
             }
+
+            left = _free.Count;
         }
 
-        Volatile.Write(ref _lastTakenTicks, Environment.TickCount64);
-        _refillWake.Release();
+        _refiller.Taken(left);
         return slot;
     }
 
@@ -132,64 +117,10 @@ internal sealed class InstanceSpool : IAsyncDisposable
     public void Discard(string slot)
     {
         PartialInstanceFile.TryDelete(slot, _log);
-        _refillWake.Release();
+        _refiller.Wake();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _refiller.ConfigureAwait(false);
-        _stopping.Dispose();
-        _refillWake.Dispose();
-    }
-
-    private async Task RunRefillerAsync()
-    {
-        var stopping = _stopping.Token;
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await _refillWake.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            while (_refillWake.Wait(0))
-            {
-                // Slots taken while the last batch was created are counted below.
-            }
-
-            try
-            {
-                // Writing a slot's zeros costs the disk what an instance does: during a burst that the free
-                // slots cover, it waits, so that the disk serves the instances being acknowledged.
-                int missing;
-                while (!stopping.IsCancellationRequested && (missing = _slotCount - FreeSlots) > 0)
-                {
-                    var idleFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastTakenTicks));
-                    if (idleFor < RefillWhenIdleFor && FreeSlots >= _slotCount / 4)
-                    {
-                        await Task.Delay(RefillWhenIdleFor - idleFor, stopping).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    CreateSlots(Math.Min(RefillBatch, missing));
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Until the next slot is taken, instances that find the pool empty are fsynced as plain files.
-                _log.Write(DicomLogLevel.Error, "Spool slots could not be created: " + ex.Message, ex);
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _refiller.DisposeAsync();
 
     /// <summary>Creates slots: all written, their write-back started together, each fsynced (one shared ext4 commit), then the folder once.</summary>
     private void CreateSlots(int count)
