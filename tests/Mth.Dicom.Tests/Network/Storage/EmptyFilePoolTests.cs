@@ -6,6 +6,8 @@ using Mth.Dicom.Network.UpperLayer;
 using Mth.Testing.Dicom;
 using Mth.Testing.DicomNetwork;
 
+using static Mth.Dicom.Tests.Network.Storage.DirectStores;
+
 namespace Mth.Dicom.Tests.Network.Storage;
 
 /// <summary>
@@ -16,7 +18,6 @@ namespace Mth.Dicom.Tests.Network.Storage;
 public sealed class EmptyFilePoolTests : IDisposable
 {
     private const int PoolSize = 4;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly TemporaryDirectory _root = new();
 
     public void Dispose() => _root.Dispose();
@@ -27,18 +28,18 @@ public sealed class EmptyFilePoolTests : IDisposable
     public async Task A_journaled_instance_takes_a_ready_file_and_the_pool_is_filled_again()
     {
         await using var store = Store(PoolSize);
-        await WaitUntilAsync(() => BlankCount() == PoolSize);
+        await WaitUntilAsync(() => BlankCount() == PoolSize, "Filling the pool");
         var instances = Enumerable.Range(0, 2).Select(i => (Uid: DicomTestInstances.NewUid(), DataSet: DataSet(30_000 + i, i))).ToList();
 
         foreach (var (uid, dataSet) in instances)
         {
-            Assert.True((await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None)).IsSuccess);
+            await StoreDirectAsync(store, uid, dataSet);
         }
 
         Assert.Equal(instances.Count, store.Statistics.InstancesJournaled);
         Assert.Equal(0, store.Statistics.FilesCreatedWhileWaiting);
-        Assert.All(instances, i => AssertFileEndsWith(i.DataSet, store.PathFor(i.Uid)));
-        await WaitUntilAsync(() => BlankCount() == PoolSize);
+        Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(store.PathFor(i.Uid))));
+        await WaitUntilAsync(() => BlankCount() == PoolSize, "Filling the pool");
         Assert.All(Directory.EnumerateFiles(Blanks), f => Assert.Equal(0, new FileInfo(f).Length));
     }
 
@@ -46,15 +47,15 @@ public sealed class EmptyFilePoolTests : IDisposable
     public async Task More_instances_than_ready_files_are_all_stored()
     {
         await using var store = Store(PoolSize);
-        await WaitUntilAsync(() => BlankCount() == PoolSize);
+        await WaitUntilAsync(() => BlankCount() == PoolSize, "Filling the pool");
         var instances = Enumerable.Range(0, PoolSize * 3).Select(i => (Uid: DicomTestInstances.NewUid(), DataSet: DataSet(20_000 + i, i))).ToList();
 
         foreach (var (uid, dataSet) in instances)
         {
-            Assert.True((await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None)).IsSuccess);
+            await StoreDirectAsync(store, uid, dataSet);
         }
 
-        Assert.All(instances, i => AssertFileEndsWith(i.DataSet, store.PathFor(i.Uid)));
+        Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(store.PathFor(i.Uid))));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root.Path, PartialInstanceFile.IncomingFolderName)));
     }
 
@@ -68,7 +69,7 @@ public sealed class EmptyFilePoolTests : IDisposable
         await using (var store = Store(PoolSize))
         {
             Assert.False(File.Exists(stale));
-            await WaitUntilAsync(() => BlankCount() == PoolSize);
+            await WaitUntilAsync(() => BlankCount() == PoolSize, "Filling the pool");
         }
 
         Assert.Equal(0, BlankCount());
@@ -81,9 +82,9 @@ public sealed class EmptyFilePoolTests : IDisposable
         var uid = DicomTestInstances.NewUid();
         var dataSet = DataSet(25_000, 7);
 
-        Assert.True((await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None)).IsSuccess);
+        await StoreDirectAsync(store, uid, dataSet);
 
-        AssertFileEndsWith(dataSet, store.PathFor(uid));
+        Assert.Equal(dataSet, Part10Bytes.DataSetOf(store.PathFor(uid)));
         Assert.Equal(1, store.Statistics.FilesCreatedWhileWaiting);
         Assert.False(Directory.Exists(Blanks));
     }
@@ -102,37 +103,5 @@ public sealed class EmptyFilePoolTests : IDisposable
         Journal = new InstanceJournalOptions { EmptyFiles = emptyFiles, SpoolSlots = 0 },
     });
 
-    /// <summary>The stored file is the Part 10 file meta followed by the data set's bytes as received.</summary>
-    private static void AssertFileEndsWith(byte[] dataSet, string path)
-    {
-        var stored = File.ReadAllBytes(path);
-        Assert.True(stored.Length > dataSet.Length);
-        Assert.Equal(dataSet, stored[^dataSet.Length..]);
-    }
-
     private int BlankCount() => Directory.Exists(Blanks) ? Directory.EnumerateFiles(Blanks).Count() : 0;
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < Patience, "The condition did not hold in time.");
-            await Task.Delay(20);
-        }
-    }
-
-    private static DicomStoreRequest Request(string uid)
-    {
-        var association = new AssociationContext(0, "TEST", "MTH", null, DicomImplementation.ClassUid, null);
-        var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
-        return new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, uid, 1);
-    }
-
-    private static byte[] DataSet(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 }

@@ -7,6 +7,8 @@ using Mth.Dicom.Network.UpperLayer;
 using Mth.Testing.Dicom;
 using Mth.Testing.DicomNetwork;
 
+using static Mth.Dicom.Tests.Network.Storage.DirectStores;
+
 namespace Mth.Dicom.Tests.Network.Storage;
 
 /// <summary>
@@ -205,26 +207,6 @@ public sealed class InstanceSpoolTests : IDisposable
 
     private static FileSystemInstanceStore SpoolStore(string root) =>
         new(new FileSystemInstanceStoreOptions { RootDirectory = root, Durability = DurabilityMode.WriteAheadJournal, Journal = Spool });
-
-    private static DicomStoreRequest Request(string uid)
-    {
-        var association = new AssociationContext(0, "TEST", "MTH", null, DicomImplementation.ClassUid, null);
-        var context = new AcceptedPresentationContext(1, TestImageSpec.CTImageStorage, TransferSyntax.ExplicitVRLittleEndian);
-        return new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, uid, 1);
-    }
-
-    private static async Task StoreDirectAsync(FileSystemInstanceStore store, string uid, byte[] dataSet)
-    {
-        var status = await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None);
-        Assert.True(status.IsSuccess);
-    }
-
-    private static byte[] DataSet(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 
     /// <summary>What survives a power loss before any checkpoint: the flushed journal; slots and files are added by each test.</summary>
     private static void CopyJournal(string root, string target)

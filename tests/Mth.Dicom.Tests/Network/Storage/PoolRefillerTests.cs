@@ -1,6 +1,8 @@
 using Mth.Dicom.Network;
 using Mth.Dicom.Network.Storage.Journal;
 
+using static Mth.Dicom.Tests.Network.Storage.DirectStores;
+
 namespace Mth.Dicom.Tests.Network.Storage;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class PoolRefillerTests
 
         pool.Take(refiller, 3);
 
-        await WaitUntilAsync(() => pool.Count == 8);
+        await WaitUntilAsync(() => pool.Count == 8, "Refilling");
     }
 
     [Fact]
@@ -52,7 +54,7 @@ public sealed class PoolRefillerTests
         await using var refiller = pool.Refiller(log);
 
         pool.Take(refiller, 1);
-        await WaitUntilAsync(() => pool.Attempts == 1);
+        await WaitUntilAsync(() => pool.Attempts == 1, "The first attempt");
         await Task.Delay(PoolRefiller.IdleFor * 4);
         Assert.Equal(1, pool.Attempts);
         Assert.Single(log.Entries, e => e.Level == DicomLogLevel.Error && e.Message.Contains("Test files could not be created", StringComparison.Ordinal));
@@ -60,17 +62,7 @@ public sealed class PoolRefillerTests
         pool.Failing = false;
         refiller.Wake();
 
-        await WaitUntilAsync(() => pool.Count == 8);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < Patience, "The condition did not hold in time.");
-            await Task.Delay(10);
-        }
+        await WaitUntilAsync(() => pool.Count == 8, "Refilling");
     }
 
     /// <summary>A pool of counted (not real) files, full at first.</summary>

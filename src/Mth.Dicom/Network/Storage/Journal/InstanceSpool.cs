@@ -21,12 +21,14 @@ internal sealed class InstanceSpool : IAsyncDisposable
     private readonly object _gate = new();
     private readonly Stack<string> _free = new();
     private readonly PoolRefiller _refiller;
+    private readonly int _slotCount;
 
     /// <summary>Takes the slots left in <paramref name="directory"/>, creates the missing ones, then starts refilling in the background.</summary>
     private InstanceSpool(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
     {
         Directory = directory;
         SlotSize = slotSize;
+        _slotCount = slotCount;
         _log = log;
         SharesRecordFlush = Environment.Is64BitProcess && FileSystemSync.OverwritesNeedNoMetadata(directory);
         foreach (var file in System.IO.Directory.EnumerateFiles(directory))
@@ -109,8 +111,15 @@ internal sealed class InstanceSpool : IAsyncDisposable
     {
         lock (_gate)
         {
-            _free.Push(slot);
+            if (_free.Count < _slotCount)
+            {
+                _free.Push(slot);
+                return;
+            }
         }
+
+        // Replaced meanwhile (the refiller saw it taken): the pool stays at its size.
+        PartialInstanceFile.TryDelete(slot, _log);
     }
 
     /// <summary>Removes a slot that may be named by a record, or whose size changed; a new one replaces it.</summary>
