@@ -75,7 +75,15 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
                 () => FileSystemSync.FlushDirectory(RootDirectory), Statistics, _log);
             if (options.Journal.EmptyFiles > 0)
             {
-                _emptyFiles = new EmptyFilePool(Path.Combine(RootDirectory, EmptyFilePool.FolderName), options.Journal.EmptyFiles, _log);
+                try
+                {
+                    _emptyFiles = new EmptyFilePool(Path.Combine(RootDirectory, EmptyFilePool.FolderName), options.Journal.EmptyFiles, _log);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // An optimisation only: each instance's file is then created when it arrives.
+                    _log.Write(DicomLogLevel.Error, "The folder of ready files could not be prepared; files are created as instances arrive: " + ex.Message, ex);
+                }
             }
 
             if (options.Journal.SpoolSlots > 0)

@@ -8,7 +8,7 @@ namespace Mth.Dicom.Network.Storage.Journal;
 /// flushing its journal record together: 0.26 ms of kernel time against 0.25 ms on the benchmark
 /// VM's ext4 (docs/benchmarks.md, DICOM), and on one association the peer waits for it. A file taken
 /// from the pool is only opened, written and renamed. Files taken are created again in the background
-/// (<see cref="PoolRefiller"/>); an empty pool only means the file is created inline, as without it.
+/// (<see cref="ReadyFilePool"/>); an empty pool only means the file is created inline, as without it.
 /// The files are never data: those left by an earlier run are deleted at start, the rest at dispose.
 /// </summary>
 internal sealed class EmptyFilePool : IAsyncDisposable
@@ -19,9 +19,7 @@ internal sealed class EmptyFilePool : IAsyncDisposable
 
     private readonly string _folder;
     private readonly IDicomNetworkLog _log;
-    private readonly object _gate = new();
-    private readonly Stack<string> _free = new();
-    private readonly PoolRefiller _refiller;
+    private readonly ReadyFilePool _pool;
 
     /// <summary>
     /// Starts filling the pool in the background: <paramref name="size"/> files in <paramref name="folder"/>
@@ -29,7 +27,6 @@ internal sealed class EmptyFilePool : IAsyncDisposable
     /// </summary>
     public EmptyFilePool(string folder, int size, IDicomNetworkLog log)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         Directory.CreateDirectory(folder);
         foreach (var leftover in Directory.EnumerateFiles(folder, "*" + Suffix))
         {
@@ -38,62 +35,34 @@ internal sealed class EmptyFilePool : IAsyncDisposable
 
         _folder = folder;
         _log = log;
-        _refiller = new PoolRefiller(size, RefillBatch, () => Count, Create, "Empty files for incoming instances", log);
-        _refiller.Wake();
+        _pool = new ReadyFilePool(size, [], RefillBatch, Create, "Empty files for incoming instances", log);
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _free.Count;
-            }
-        }
-    }
+    public int Count => _pool.Count;
 
     /// <summary>The path of an empty file that is the caller's from now on (to rename or delete), or null when none is ready.</summary>
-    public string? TryTake()
-    {
-        string path;
-        int left;
-        lock (_gate)
-        {
-            if (!_free.TryPop(out path!))
-            {
-                return null;
-            }
-
-            left = _free.Count;
-        }
-
-        _refiller.Taken(left);
-        return path;
-    }
+    public string? TryTake() => _pool.TryTake();
 
     public async ValueTask DisposeAsync()
     {
-        await _refiller.DisposeAsync().ConfigureAwait(false);
-        lock (_gate)
+        foreach (var path in await _pool.StopAsync().ConfigureAwait(false))
         {
-            while (_free.TryPop(out var path))
-            {
-                PartialInstanceFile.TryDelete(path, _log);
-            }
+            PartialInstanceFile.TryDelete(path, _log);
         }
+
+        await _pool.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void Create(int count)
+    private List<string> Create(int count)
     {
+        var made = new List<string>(count);
         for (var i = 0; i < count; i++)
         {
             var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + Suffix);
             File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
-            lock (_gate)
-            {
-                _free.Push(path);
-            }
+            made.Add(path);
         }
+
+        return made;
     }
 }

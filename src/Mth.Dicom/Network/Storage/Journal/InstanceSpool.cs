@@ -18,24 +18,21 @@ internal sealed class InstanceSpool : IAsyncDisposable
     private const int RefillBatch = 8;
 
     private readonly IDicomNetworkLog _log;
-    private readonly object _gate = new();
-    private readonly Stack<string> _free = new();
-    private readonly PoolRefiller _refiller;
-    private readonly int _slotCount;
+    private readonly ReadyFilePool _pool;
 
     /// <summary>Takes the slots left in <paramref name="directory"/>, creates the missing ones, then starts refilling in the background.</summary>
     private InstanceSpool(string directory, long slotSize, int slotCount, IDicomNetworkLog log)
     {
         Directory = directory;
         SlotSize = slotSize;
-        _slotCount = slotCount;
         _log = log;
         SharesRecordFlush = Environment.Is64BitProcess && FileSystemSync.OverwritesNeedNoMetadata(directory);
+        var free = new List<string>(slotCount);
         foreach (var file in System.IO.Directory.EnumerateFiles(directory))
         {
-            if (file.EndsWith(SlotSuffix, StringComparison.Ordinal) && new FileInfo(file).Length == slotSize && _free.Count < slotCount)
+            if (file.EndsWith(SlotSuffix, StringComparison.Ordinal) && new FileInfo(file).Length == slotSize && free.Count < slotCount)
             {
-                _free.Push(file);
+                free.Add(file);
             }
             else
             {
@@ -43,8 +40,8 @@ internal sealed class InstanceSpool : IAsyncDisposable
             }
         }
 
-        CreateSlots(slotCount - _free.Count);
-        _refiller = new PoolRefiller(slotCount, RefillBatch, () => FreeSlots, CreateSlots, "Spool slots", log);
+        free.AddRange(CreateSlots(slotCount - free.Count));
+        _pool = new ReadyFilePool(slotCount, free, RefillBatch, CreateSlots, "Spool slots", log);
     }
 
     /// <summary>
@@ -60,16 +57,7 @@ internal sealed class InstanceSpool : IAsyncDisposable
     public long SlotSize { get; }
 
     /// <summary>Slots free now.</summary>
-    public int FreeSlots
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _free.Count;
-            }
-        }
-    }
+    public int FreeSlots => _pool.Count;
 
     /// <summary>
     /// Opens the spool in <paramref name="directory"/> after the journal's recovery has taken what it
@@ -88,55 +76,34 @@ internal sealed class InstanceSpool : IAsyncDisposable
         name.Length == 32 + SlotSuffix.Length && name.EndsWith(SlotSuffix, StringComparison.Ordinal) && name[..32].All(char.IsAsciiHexDigitLower);
 
     /// <summary>A free slot's path, or null when none is free (the instance then takes the fsync path).</summary>
-    public string? TryTake()
-    {
-        string slot;
-        int left;
-        lock (_gate)
-        {
-            if (!_free.TryPop(out slot!))
-            {
-                return null;
-            }
-
-            left = _free.Count;
-        }
-
-        _refiller.Taken(left);
-        return slot;
-    }
+    public string? TryTake() => _pool.TryTake();
 
     /// <summary>Gives back a slot that no journal record names (its blocks are still written; its old bytes are never read).</summary>
     public void Return(string slot)
     {
-        lock (_gate)
+        if (!_pool.TryReturn(slot))
         {
-            if (_free.Count < _slotCount)
-            {
-                _free.Push(slot);
-                return;
-            }
+            // Replaced meanwhile (the pool saw it taken): the pool stays at its size.
+            PartialInstanceFile.TryDelete(slot, _log);
         }
-
-        // Replaced meanwhile (the refiller saw it taken): the pool stays at its size.
-        PartialInstanceFile.TryDelete(slot, _log);
     }
 
     /// <summary>Removes a slot that may be named by a record, or whose size changed; a new one replaces it.</summary>
     public void Discard(string slot)
     {
         PartialInstanceFile.TryDelete(slot, _log);
-        _refiller.Wake();
+        _pool.Wake();
     }
 
-    public ValueTask DisposeAsync() => _refiller.DisposeAsync();
+    /// <summary>Stops making slots; the free ones stay for the next start.</summary>
+    public ValueTask DisposeAsync() => _pool.DisposeAsync();
 
     /// <summary>Creates slots: all written, their write-back started together, each fsynced (one shared ext4 commit), then the folder once.</summary>
-    private void CreateSlots(int count)
+    private List<string> CreateSlots(int count)
     {
         if (count <= 0)
         {
-            return;
+            return [];
         }
 
         var zeros = new byte[(int)Math.Min(SlotSize, 1024 * 1024)];
@@ -173,13 +140,11 @@ internal sealed class InstanceSpool : IAsyncDisposable
             throw;
         }
 
-        lock (_gate)
+        foreach (var (_, handle) in created)
         {
-            foreach (var (path, handle) in created)
-            {
-                handle.Dispose();
-                _free.Push(path);
-            }
+            handle.Dispose();
         }
+
+        return created.ConvertAll(c => c.Path);
     }
 }
