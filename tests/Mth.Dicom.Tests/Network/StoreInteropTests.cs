@@ -33,6 +33,7 @@ public sealed class StoreInteropTests : IDisposable
         var result = await DcmtkProcess.RunAsync("storescu", [.. options, "-aec", server.AeTitle, "127.0.0.1", server.Port.ToString(), instance.Path], PeerTimeout);
 
         Assert.True(result.Succeeded, result + "\n" + server.Log);
+        await store.WhenPlacedAsync();
         var stored = store.PathFor(instance.SopInstanceUid);
         Assert.True(File.Exists(stored), "the instance was not stored\n" + server.Log);
         Assert.Equal(Dcmtk.DumpDataSet(instance.Path), Dcmtk.DumpDataSet(stored));
@@ -55,6 +56,7 @@ public sealed class StoreInteropTests : IDisposable
         Assert.True(result.Succeeded, result + "\n" + server.Log);
         Assert.Equal(1, server.Server.Statistics.AssociationsAccepted);
         Assert.Equal(100, server.Server.Statistics.InstancesStored);
+        await store.WhenPlacedAsync();
         Assert.All(instances, i => Assert.True(File.Exists(store.PathFor(i.SopInstanceUid))));
         Assert.Equal(Dcmtk.DumpDataSet(instances[^1].Path), Dcmtk.DumpDataSet(store.PathFor(instances[^1].SopInstanceUid)));
         AssertNoPartialFiles();
@@ -92,6 +94,7 @@ public sealed class StoreInteropTests : IDisposable
         var result = await DcmtkProcess.RunAsync("dcmsend", ["-aec", server.AeTitle, "127.0.0.1", server.Port.ToString(), instance.Path], PeerTimeout);
 
         Assert.True(result.Succeeded, result + "\n" + server.Log);
+        await store.WhenPlacedAsync();
         Assert.Equal(Dcmtk.DumpDataSet(instance.Path), Dcmtk.DumpDataSet(store.PathFor(instance.SopInstanceUid)));
     }
 

@@ -36,6 +36,7 @@ public sealed class StoreStatusTests : IDisposable
         Assert.Equal(DimseStatus.DataSetDoesNotMatchSopClass, refused);
         Assert.Equal("SOP Instance UID differs from the command", refused.ErrorComment);
         Assert.True(accepted.IsSuccess);
+        await store.WhenPlacedAsync();
         Assert.False(File.Exists(store.PathFor(a.SopInstanceUid)));
         Assert.Equal(Dcmtk.DumpDataSet(b.Path), Dcmtk.DumpDataSet(store.PathFor(b.SopInstanceUid)));
         AssertNoPartialFiles();

@@ -20,11 +20,13 @@ internal static class DirectStores
         return new DicomStoreRequest(association, context, TestImageSpec.CTImageStorage, uid, 1);
     }
 
-    /// <summary>Stores a data set through the handler interface and asserts success.</summary>
+    /// <summary>Stores a data set through the handler interface, asserts success and waits until its file is in place.</summary>
     public static async Task StoreDirectAsync(FileSystemInstanceStore store, string uid, byte[] dataSet)
     {
         var status = await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None);
         Assert.True(status.IsSuccess);
+        // A spooled instance is put in place just after its answer.
+        await store.WhenPlacedAsync();
     }
 
     /// <summary>Seeded bytes standing for a data set (the store keeps what it is given; the SCP validated it before).</summary>

@@ -14,7 +14,7 @@ namespace Mth.Dicom.Tests.Network.Storage;
 /// <summary>
 /// The spool of <see cref="FileSystemInstanceStore"/>'s write-ahead journal: an instance above the
 /// journal's limit is written over a pre-written slot, made durable there, named by a journal
-/// record, then cut and renamed into place without a flush. A crash is simulated by building, in
+/// record, answered, then cut and renamed into place without a flush. A crash is simulated by building, in
 /// a fresh folder, what the disk may hold once the slot and the record are durable and the cut or
 /// the rename (or both) are not; then a store is started on it.
 /// </summary>
@@ -115,6 +115,40 @@ public sealed class InstanceSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Spooled_instances_answered_are_all_in_place_once_the_store_is_disposed()
+    {
+        var instances = Enumerable.Range(0, 3).Select(i => (Uid: DicomTestInstances.NewUid(), DataSet: DataSet(100_000, i))).ToList();
+        await using (var store = SpoolStore(_received.Path))
+        {
+            foreach (var (uid, dataSet) in instances)
+            {
+                Assert.True((await store.StoreAsync(Request(uid), new MemoryStream(dataSet), CancellationToken.None)).IsSuccess);
+            }
+
+            Assert.Equal(3, store.Statistics.InstancesSpooled);
+        }
+
+        Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(Path.Combine(_received.Path, i.Uid + ".dcm"))));
+    }
+
+    [Theory]
+    [InlineData(8_000)]
+    [InlineData(150_000)]
+    [InlineData(1_048_576)]
+    public async Task An_instance_stored_again_right_after_a_spooled_one_is_placed_after_it(int length)
+    {
+        var uid = DicomTestInstances.NewUid();
+        var later = DataSet(length, 2);
+        await using var store = SpoolStore(_received.Path);
+
+        // No wait for the first one's placement: the second must not be overtaken by it.
+        Assert.True((await store.StoreAsync(Request(uid), new MemoryStream(DataSet(300_000, 1)), CancellationToken.None)).IsSuccess);
+        await StoreDirectAsync(store, uid, later);
+
+        Assert.Equal(later, Part10Bytes.DataSetOf(store.PathFor(uid)));
+    }
+
+    [Fact]
     public async Task A_later_spooled_instance_wins_over_an_earlier_journaled_one_at_restart()
     {
         var uid = DicomTestInstances.NewUid();
@@ -145,7 +179,7 @@ public sealed class InstanceSpoolTests : IDisposable
             await StoreDirectAsync(store, DicomTestInstances.NewUid(), DataSet(100_000, 1));
         }
 
-        // What a crash between the cut and the record's flush leaves: a short slot, never acknowledged.
+        // A short slot that no record names (one that outgrew its blocks, say): never acknowledged.
         var spool = Path.Combine(_received.Path, InstanceSpool.FolderName);
         var orphan = Path.Combine(spool, Guid.NewGuid().ToString("N") + ".slot");
         File.WriteAllBytes(orphan, new byte[100_000]);

@@ -50,6 +50,7 @@ public sealed class WriteAheadJournalTests : IDisposable
                 ["-aec", server.AeTitle, "127.0.0.1", server.Port.ToString(), .. instances.Select(i => i.Path)], PeerTimeout);
             Assert.True(result.Succeeded, result + "\n" + server.Log);
             Assert.Equal(20, store.Statistics.InstancesJournaled);
+            await store.WhenPlacedAsync();
             stored = instances.ToDictionary(i => i.SopInstanceUid, i => File.ReadAllBytes(store.PathFor(i.SopInstanceUid)));
             CrashCopy(_received.Path, _afterCrash.Path);
         }
@@ -197,6 +198,7 @@ public sealed class WriteAheadJournalTests : IDisposable
         Assert.Equal(1, store.Statistics.InstancesJournaled);
         Assert.Equal(1, store.Statistics.InstancesSpooled);
         Assert.Equal(1, store.Statistics.InstancesWrittenDirectly);
+        await store.WhenPlacedAsync();
         Assert.All(new[] { small, large, larger }, i => Assert.Equal(Dcmtk.DumpDataSet(i.Path), Dcmtk.DumpDataSet(store.PathFor(i.SopInstanceUid))));
         Assert.All(new[] { small, large, larger }, i => Assert.Equal(Part10Bytes.DataSetOf(i.Path), Part10Bytes.DataSetOf(store.PathFor(i.SopInstanceUid))));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_received.Path, ".incoming")));
@@ -265,6 +267,34 @@ public sealed class WriteAheadJournalTests : IDisposable
         Assert.Equal(40, store.Statistics.InstancesJournaled + store.Statistics.InstancesWrittenDirectly);
         Assert.Equal(store.Statistics.RingFullFallbacks, store.Statistics.InstancesWrittenDirectly);
         Assert.All(instances, i => Assert.Equal(i.DataSet, Part10Bytes.DataSetOf(store.PathFor(i.Uid))));
+    }
+
+    [Theory]
+    [InlineData(8_000)]
+    [InlineData(300_000)]
+    public async Task An_answered_instance_that_cannot_be_put_in_place_stays_in_the_journal_and_is_placed_at_the_next_start(int length)
+    {
+        var blocked = DicomTestInstances.NewUid();
+        var other = DicomTestInstances.NewUid();
+        var dataSet = DataSet(length, 1);
+        var log = new RecordingLog();
+        await using (var store = new FileSystemInstanceStore(new FileSystemInstanceStoreOptions { RootDirectory = _received.Path, Journal = NoCheckpoints }, log))
+        {
+            // A folder where the file should go: the rename into place fails after the answer.
+            Directory.CreateDirectory(store.PathFor(blocked));
+
+            await StoreDirectAsync(store, blocked, dataSet);
+            await StoreDirectAsync(store, other, DataSet(8_000, 2));
+
+            Assert.True(log.Contains("could not be put in place", DicomLogLevel.Error), log.ToString());
+            Assert.True(Directory.Exists(store.PathFor(blocked)));
+            Assert.Equal(DataSet(8_000, 2), Part10Bytes.DataSetOf(store.PathFor(other)));
+        }
+
+        Directory.Delete(Path.Combine(_received.Path, blocked + ".dcm"));
+        await using var restarted = JournalStore(_received.Path, NoCheckpoints);
+        Assert.True(restarted.Statistics.InstancesRecovered >= 1);
+        Assert.Equal(dataSet, Part10Bytes.DataSetOf(restarted.PathFor(blocked)));
     }
 
     private static FileSystemInstanceStore JournalStore(string root, InstanceJournalOptions journal) =>

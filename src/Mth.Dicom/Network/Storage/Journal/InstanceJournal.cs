@@ -107,9 +107,13 @@ internal sealed class InstanceJournal : IAsyncDisposable
     /// (no free segment within <see cref="InstanceJournalOptions.RingFullWait"/>, or the journal
     /// failed earlier): the caller then makes the instance durable the slow way. The caller must
     /// call <see cref="Complete"/> with the returned sequence number once its file is written (or not).
+    /// <paramref name="beforeFlush"/>, if given, runs once the record is written and its write-back
+    /// started, before the flush: writes it waits for then reach the device alongside the record and
+    /// are made durable by the same flush. If it throws, the record is completed as not materialised
+    /// and the exception passes through (the journal itself has not failed).
     /// </summary>
     public async ValueTask<long?> TryAppendAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> payload, CancellationToken cancellationToken,
-        JournalRecordKind kind = JournalRecordKind.Instance)
+        JournalRecordKind kind = JournalRecordKind.Instance, Action? beforeFlush = null)
     {
         if (_failed)
         {
@@ -150,18 +154,46 @@ internal sealed class InstanceJournal : IAsyncDisposable
         try
         {
             RandomAccess.Write(segment.Handle, [head, .. payload], reservation.Offset);
+        }
+        catch (Exception ex)
+        {
+            FailWith(ex, reservation.Sequence);
+            throw;
+        }
+
+        if (beforeFlush is not null)
+        {
+            FileSystemSync.StartWriteBack(segment.Handle, reservation.Offset, header.AlignedLength);
+            try
+            {
+                beforeFlush();
+            }
+            catch
+            {
+                Complete(reservation.Sequence, null);
+                throw;
+            }
+        }
+
+        try
+        {
             await segment.Flush.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // After a failed flush the kernel may have dropped the pages: trust no later flush of this journal.
-            _failed = true;
-            _log.Write(DicomLogLevel.Error, "The instance journal failed; instances are made durable file by file from now on: " + ex.Message, ex);
-            Complete(reservation.Sequence, null);
+            FailWith(ex, reservation.Sequence);
             throw;
         }
 
         return reservation.Sequence;
+    }
+
+    private void FailWith(Exception ex, long sequence)
+    {
+        // After a failed write or flush the kernel may have dropped the pages: trust no later flush of this journal.
+        _failed = true;
+        _log.Write(DicomLogLevel.Error, "The instance journal failed; instances are made durable file by file from now on: " + ex.Message, ex);
+        Complete(sequence, null);
     }
 
     /// <summary>
