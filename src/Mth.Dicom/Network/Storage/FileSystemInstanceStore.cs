@@ -37,6 +37,9 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
     /// <summary>Bytes of a spooled data set written (and their write-back started) at a time, while the rest arrives.</summary>
     private const int SpoolWriteChunk = 64 * 1024;
 
+    /// <summary>The unit spool slots are written in (the page size on the platforms that matter here).</summary>
+    private const int PageSize = 4096;
+
     /// <summary>Answered instances waiting to be put in place at most (a journaled one holds its bytes meanwhile, up to the journal's size limit).</summary>
     private const int PlacementQueue = 64;
     private readonly FileSystemInstanceStoreOptions _options;
@@ -370,53 +373,96 @@ public sealed class FileSystemInstanceStore : IDicomStoreHandler, IAsyncDisposab
         }
     }
 
-    /// <summary>Writes file meta, the gathered bytes and the rest of the data set from offset 0; returns the length and CRC-32C written.</summary>
+    /// <summary>
+    /// Writes file meta, the gathered bytes and the rest of the data set from offset 0; returns the length and CRC-32C written.
+    /// Whole pages only: the slot's pages are not cached (<see cref="InstanceSpool"/>), and writing part of an uncached page
+    /// makes the kernel read it first. The last page is padded with zeros, which the cut after the answer removes.
+    /// </summary>
     private async Task<(long Length, uint Crc)> WriteSlotAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] meta, GatheredDataSet gathered, Stream dataSet,
         CancellationToken cancellationToken)
     {
         var crc = new Crc32C();
-        long offset = 0;
         IReadOnlyList<ReadOnlyMemory<byte>> head = [meta, .. gathered.Chunks];
+        long headLength = 0;
         foreach (var part in head)
         {
             crc.Append(part.Span);
+            headLength += part.Length;
         }
 
-        RandomAccess.Write(file, head, offset);
-        offset += head.Sum(p => (long)p.Length);
-        // The device writes what has arrived while the rest arrives: the flush at the end finds little left to write.
-        FileSystemSync.StartWriteBack(file, 0, offset);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SpoolWriteChunk, _options.WriteBufferSize));
+        // The buffer holds what is left of a page between writes, then a chunk, then the padding of the last page.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SpoolWriteChunk, _options.WriteBufferSize) + (2 * PageSize));
         try
         {
+            long offset = headLength & ~(PageSize - 1L);
+            var carry = SplitAtPage(head, offset, buffer, out var whole);
+            if (offset > 0)
+            {
+                RandomAccess.Write(file, whole, 0);
+                // The device writes what has arrived while the rest arrives: the flush at the end finds little left to write.
+                FileSystemSync.StartWriteBack(file, 0, offset);
+            }
+
             while (true)
             {
                 // Past the slot the instance becomes a plain file, fsynced at the end: written in large blocks, as the fsync path does.
                 var inSlot = offset < _spool!.SlotSize;
                 var chunk = inSlot ? SpoolWriteChunk : _options.WriteBufferSize;
-                var filled = await dataSet.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                if (filled > 0)
+                var filled = await dataSet.ReadAtLeastAsync(buffer.AsMemory(carry, chunk), chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                crc.Append(buffer.AsSpan(carry, filled));
+                var buffered = carry + filled;
+                var last = filled < chunk;
+                // The slot's size is a multiple of the page size: padding never passes its end.
+                var writable = last ? (buffered + PageSize - 1) & ~(PageSize - 1) : buffered & ~(PageSize - 1);
+                buffer.AsSpan(buffered, Math.Max(0, writable - buffered)).Clear();
+                if (writable > 0)
                 {
-                    crc.Append(buffer.AsSpan(0, filled));
-                    RandomAccess.Write(file, buffer.AsSpan(0, filled), offset);
+                    RandomAccess.Write(file, buffer.AsSpan(0, writable), offset);
                     if (inSlot)
                     {
-                        FileSystemSync.StartWriteBack(file, offset, filled);
+                        FileSystemSync.StartWriteBack(file, offset, writable);
                     }
-
-                    offset += filled;
                 }
 
-                if (filled < chunk)
+                if (last)
                 {
-                    return (offset, crc.Value);
+                    return (offset + buffered, crc.Value);
                 }
+
+                offset += writable;
+                carry = buffered - writable;
+                buffer.AsSpan(writable, carry).CopyTo(buffer);
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> bytes of <paramref name="parts"/> as a list of slices (<paramref name="whole"/>);
+    /// the bytes after them are copied to the start of <paramref name="rest"/>, and their count returned.
+    /// </summary>
+    private static int SplitAtPage(IReadOnlyList<ReadOnlyMemory<byte>> parts, long length, byte[] rest, out List<ReadOnlyMemory<byte>> whole)
+    {
+        whole = new List<ReadOnlyMemory<byte>>(parts.Count);
+        long taken = 0;
+        var copied = 0;
+        foreach (var part in parts)
+        {
+            var inWhole = (int)Math.Min(part.Length, length - taken);
+            if (inWhole > 0)
+            {
+                whole.Add(part[..inWhole]);
+                taken += inWhole;
+            }
+
+            part[inWhole..].Span.CopyTo(rest.AsSpan(copied));
+            copied += part.Length - inWhole;
+        }
+
+        return copied;
     }
 
     private async Task StoreFileAsync(DicomStoreRequest request, Stream dataSet, string finalPath, CancellationToken cancellationToken)

@@ -114,6 +114,27 @@ public sealed class InstanceSpoolTests : IDisposable
         Assert.Equal(first, Part10Bytes.DataSetOf(restarted.PathFor(uid)));
     }
 
+    [Theory]
+    [InlineData(16_385)]
+    [InlineData(65_536)]
+    [InlineData(65_537)]
+    [InlineData(131_071)]
+    [InlineData(400_001)]
+    [InlineData(523_900)]
+    [InlineData(524_280)]
+    public async Task A_spooled_instance_of_any_length_is_stored_byte_identical_and_its_slot_cut_to_it(int length)
+    {
+        var uid = DicomTestInstances.NewUid();
+        var dataSet = DataSet(length, length);
+        await using var store = SpoolStore(_received.Path);
+
+        await StoreDirectAsync(store, uid, dataSet);
+
+        // Slots are written in whole pages, the last one padded: the file holds the instance and nothing after it.
+        Assert.Equal(dataSet, Part10Bytes.DataSetOf(store.PathFor(uid)));
+        Assert.Equal(1, store.Statistics.InstancesSpooled + store.Statistics.InstancesWrittenDirectly);
+    }
+
     [Fact]
     public async Task Spooled_instances_answered_are_all_in_place_once_the_store_is_disposed()
     {

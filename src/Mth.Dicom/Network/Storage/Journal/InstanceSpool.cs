@@ -125,6 +125,9 @@ internal sealed class InstanceSpool : IAsyncDisposable
             foreach (var (_, handle) in created)
             {
                 FileSystemSync.Flush(handle, "a spool slot");
+                // Written over whole pages only (FileSystemInstanceStore), a slot needs none of its zeros in memory;
+                // 256 slots would otherwise keep 256 MiB cached, and the cut after an instance would free them.
+                FileSystemSync.DropCachedPages(handle);
             }
 
             FileSystemSync.FlushDirectory(Directory);
